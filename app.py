@@ -1,0 +1,42 @@
+"""PAL Sessions: page set-up, the sign-in gate, and navigation. Nothing else."""
+
+import streamlit as st
+
+from views import ui
+
+st.set_page_config(page_title="PAL Sessions", page_icon=":material/handshake:", layout="wide")
+
+person = ui.current_person()
+if person is None:
+    # Signed out, only the sign-in page exists: any deep link lands here.
+    page = st.navigation([st.Page("views/sign_in.py", title="Sign in", icon=":material/login:", default=True)])
+else:
+    page = st.navigation(
+        {
+            "": [st.Page("views/home.py", title="Pairings", icon=":material/group:", default=True)],
+            "Session": [
+                st.Page("views/prepare.py", title="Prepare", icon=":material/edit_note:"),
+                st.Page("views/get_ready.py", title="Get ready (PAL)", icon=":material/fact_check:"),
+                st.Page("views/reflection.py", title="Reflection", icon=":material/self_improvement:"),
+                st.Page("views/development.py", title="Development", icon=":material/trending_up:"),
+                st.Page("views/planning.py", title="Planning", icon=":material/flag:"),
+                st.Page("views/closing.py", title="Closing", icon=":material/done_all:"),
+            ],
+            "After": [
+                st.Page("views/summary.py", title="Summary", icon=":material/summarize:"),
+                st.Page("views/history.py", title="History", icon=":material/insights:"),
+            ],
+            "Setup": [
+                st.Page("views/questions.py", title="Question bank", icon=":material/quiz:"),
+                st.Page("views/settings.py", title="Settings", icon=":material/settings:"),
+            ],
+        },
+        position="hidden" if ui.share_mode() else "sidebar",
+    )
+    with st.sidebar:
+        st.caption(f"Signed in as **{ui.plain(person.display_name)}**")
+        st.button("Sign out", key="auth:sign_out", on_click=ui.sign_out, icon=":material/logout:")
+ui.emit_cookie_changes()
+ui.apply_share_mode_style()
+ui.flash()
+page.run()

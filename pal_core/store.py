@@ -1,0 +1,1158 @@
+"""The SQLite layer: schema, migrations, and every query the app runs.
+
+Connections: one per thread (``threading.local``), opened on first use. Streamlit runs
+each rerun on a script thread of its own and sqlite3 connections refuse to cross threads
+(``check_same_thread``), so no connection is ever shared and no lock is needed; WAL lets
+readers run beside the single writer and ``busy_timeout`` makes a writer wait its turn.
+
+Access: every public method that touches pairing data takes ``actor`` (the signed-in
+person's id) and scopes its SQL to the pairings that person belongs to. A row the actor
+may not see raises :class:`NotFound` exactly as a row that does not exist, so ids can't
+be probed. Private notes and the mentee's unshared preparation are filtered in the SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from pal_core.models import (
+    CLOSED_ACTION_STATUSES,
+    ActionEvent,
+    ActionItem,
+    ActionStatus,
+    AgendaItem,
+    AgendaKind,
+    Goal,
+    Kpi,
+    NewAction,
+    NewSession,
+    Note,
+    Pairing,
+    Person,
+    Phase,
+    RatingInput,
+    Role,
+    Session,
+    SessionStatus,
+    Summary,
+    Visibility,
+    _optional_text,
+    _required_line,
+)
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+INVITE_TTL = dt.timedelta(days=14)
+
+
+class StoreError(Exception):
+    """Base of the errors a page shows to a person."""
+
+
+class NotFound(StoreError):
+    def __init__(self, what: str = "That item"):
+        super().__init__(f"{what} was not found, or you don't have access to it.")
+
+
+class StaleWrite(StoreError):
+    """Someone saved a newer version first; ``current`` is their text, never lost."""
+
+    def __init__(self, current: str, version: int, by_name: str = "someone"):
+        self.current = current
+        self.version = version
+        self.by_name = by_name
+        super().__init__(
+            f"{by_name} changed this while you were typing. Their version is shown; "
+            "your text is kept beside it so you can merge the two."
+        )
+
+
+class DatabaseUnreadable(StoreError):
+    pass
+
+
+def now_utc() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _iso(value: dt.datetime | dt.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _dt(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+# --- schema ------------------------------------------------------------------------
+
+migrations = Migrations("pal_sessions")
+
+
+@migrations()
+def m001_accounts_pairings_sessions(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE person (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            display_name TEXT NOT NULL,
+            password_hash TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE pairing (
+            id INTEGER PRIMARY KEY,
+            mentee_id INTEGER NOT NULL REFERENCES person(id) ON DELETE CASCADE,
+            pal_id INTEGER NOT NULL REFERENCES person(id) ON DELETE CASCADE,
+            cadence_days INTEGER NOT NULL DEFAULT 7,
+            session_minutes INTEGER NOT NULL DEFAULT 30,
+            created_at TEXT NOT NULL,
+            CHECK (mentee_id != pal_id)
+        );
+        CREATE INDEX pairing_mentee ON pairing(mentee_id);
+        CREATE INDEX pairing_pal ON pairing(pal_id);
+        CREATE TABLE invite (
+            code TEXT PRIMARY KEY,
+            inviter_id INTEGER NOT NULL REFERENCES person(id) ON DELETE CASCADE,
+            inviter_role TEXT NOT NULL CHECK (inviter_role IN ('mentee', 'pal')),
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            pairing_id INTEGER REFERENCES pairing(id) ON DELETE CASCADE
+        );
+        CREATE INDEX invite_inviter ON invite(inviter_id);
+        CREATE TABLE session (
+            id INTEGER PRIMARY KEY,
+            pairing_id INTEGER NOT NULL REFERENCES pairing(id) ON DELETE CASCADE,
+            scheduled_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'draft',
+            started_at TEXT,
+            ended_at TEXT,
+            rating INTEGER CHECK (rating BETWEEN 1 AND 10),
+            rating_why TEXT NOT NULL DEFAULT '',
+            rating_plus_one TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX session_pairing_time ON session(pairing_id, scheduled_at);
+        """
+    )
+
+
+@migrations()
+def m002_session_content(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        ALTER TABLE session ADD COLUMN agenda_shared_at TEXT;
+        ALTER TABLE session ADD COLUMN current_phase TEXT NOT NULL DEFAULT 'opening';
+        ALTER TABLE session ADD COLUMN phase_seconds TEXT NOT NULL DEFAULT '{}';
+        ALTER TABLE session ADD COLUMN timer_running_since TEXT;
+        ALTER TABLE session ADD COLUMN next_session_at TEXT;
+        ALTER TABLE session ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+        CREATE TABLE auth_token (
+            token_hash TEXT PRIMARY KEY,
+            person_id INTEGER NOT NULL REFERENCES person(id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        );
+        CREATE INDEX auth_token_person ON auth_token(person_id);
+        CREATE TABLE login_failure (
+            key TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX login_failure_key_at ON login_failure(key, at);
+        CREATE TABLE kpi (
+            id INTEGER PRIMARY KEY,
+            pairing_id INTEGER NOT NULL REFERENCES pairing(id) ON DELETE CASCADE,
+            text TEXT NOT NULL
+        );
+        CREATE INDEX kpi_pairing ON kpi(pairing_id);
+        CREATE TABLE agenda_item (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES session(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            text TEXT NOT NULL,
+            position INTEGER NOT NULL
+        );
+        CREATE INDEX agenda_item_session ON agenda_item(session_id, position);
+        -- A shared note belongs to the pair (owner_id 0); a private one to its author.
+        CREATE TABLE note (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES session(id) ON DELETE CASCADE,
+            phase TEXT NOT NULL,
+            question_key TEXT NOT NULL,
+            question_text TEXT NOT NULL DEFAULT '',
+            body TEXT NOT NULL,
+            author_id INTEGER NOT NULL REFERENCES person(id),
+            visibility TEXT NOT NULL CHECK (visibility IN ('shared', 'private')),
+            owner_id INTEGER NOT NULL DEFAULT 0,
+            version INTEGER NOT NULL DEFAULT 1,
+            updated_at TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX note_slot ON note(session_id, phase, question_key, owner_id);
+        CREATE TABLE action_item (
+            id INTEGER PRIMARY KEY,
+            pairing_id INTEGER NOT NULL REFERENCES pairing(id) ON DELETE CASCADE,
+            text TEXT NOT NULL,
+            owner TEXT NOT NULL CHECK (owner IN ('mentee', 'pal')),
+            due_date TEXT,
+            status TEXT NOT NULL DEFAULT 'open',
+            blocker TEXT NOT NULL DEFAULT '',
+            from_session_id INTEGER REFERENCES session(id) ON DELETE SET NULL,
+            closed_in_session_id INTEGER REFERENCES session(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX action_pairing_status ON action_item(pairing_id, status);
+        CREATE INDEX action_from_session ON action_item(from_session_id);
+        CREATE TABLE action_event (
+            id INTEGER PRIMARY KEY,
+            action_id INTEGER NOT NULL REFERENCES action_item(id) ON DELETE CASCADE,
+            session_id INTEGER REFERENCES session(id) ON DELETE SET NULL,
+            at TEXT NOT NULL,
+            status TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            by_id INTEGER REFERENCES person(id)
+        );
+        CREATE INDEX action_event_action ON action_event(action_id, at);
+        -- prep = 1: drafted while preparing; private to the mentee until the agenda is shared.
+        CREATE TABLE goal (
+            id INTEGER PRIMARY KEY,
+            pairing_id INTEGER NOT NULL REFERENCES pairing(id) ON DELETE CASCADE,
+            session_id INTEGER REFERENCES session(id) ON DELETE SET NULL,
+            text TEXT NOT NULL,
+            kpi TEXT NOT NULL DEFAULT '',
+            smart_json TEXT NOT NULL DEFAULT '',
+            done INTEGER NOT NULL DEFAULT 0,
+            prep INTEGER NOT NULL DEFAULT 0,
+            version INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX goal_pairing ON goal(pairing_id);
+        CREATE INDEX goal_session ON goal(session_id);
+        CREATE TABLE custom_question (
+            id INTEGER PRIMARY KEY,
+            pairing_id INTEGER NOT NULL REFERENCES pairing(id) ON DELETE CASCADE,
+            section TEXT NOT NULL,
+            text TEXT NOT NULL,
+            created_by INTEGER REFERENCES person(id),
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX custom_question_pairing ON custom_question(pairing_id, section);
+        CREATE TABLE question_seen (
+            pairing_id INTEGER NOT NULL REFERENCES pairing(id) ON DELETE CASCADE,
+            question_id TEXT NOT NULL,
+            session_id INTEGER NOT NULL,
+            PRIMARY KEY (pairing_id, question_id)
+        );
+        CREATE TABLE question_pin (
+            pairing_id INTEGER NOT NULL REFERENCES pairing(id) ON DELETE CASCADE,
+            question_id TEXT NOT NULL,
+            PRIMARY KEY (pairing_id, question_id)
+        );
+        """
+    )
+
+
+@migrations()
+def m003_summaries_and_llm(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        ALTER TABLE pairing ADD COLUMN is_sample INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE summary (
+            session_id INTEGER PRIMARY KEY REFERENCES session(id) ON DELETE CASCADE,
+            body TEXT NOT NULL,
+            source TEXT NOT NULL DEFAULT 'offline',
+            version INTEGER NOT NULL DEFAULT 1,
+            edited_by INTEGER REFERENCES person(id),
+            edited_at TEXT NOT NULL,
+            agreed_by_mentee_at TEXT,
+            agreed_by_pal_at TEXT
+        );
+        CREATE TABLE summary_revision (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES session(id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            edited_by INTEGER REFERENCES person(id),
+            edited_at TEXT NOT NULL
+        );
+        CREATE INDEX summary_revision_session ON summary_revision(session_id, version);
+        CREATE TABLE llm_cache (
+            key TEXT PRIMARY KEY,
+            response TEXT NOT NULL,
+            model TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE llm_usage (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            model TEXT NOT NULL,
+            feature TEXT NOT NULL,
+            prompt_tokens INTEGER NOT NULL DEFAULT 0,
+            completion_tokens INTEGER NOT NULL DEFAULT 0,
+            cached INTEGER NOT NULL DEFAULT 0
+        );
+        """
+    )
+
+
+# --- row mapping -------------------------------------------------------------------
+
+_SESSION_COLS = (
+    "s.id, s.pairing_id, s.scheduled_at, s.status, s.agenda_shared_at, s.started_at,"
+    " s.ended_at, s.rating, s.rating_why, s.rating_plus_one, s.current_phase,"
+    " s.phase_seconds, s.timer_running_since, s.next_session_at, s.version, p.mentee_id"
+)
+_PAIRING_COLS = (
+    "p.id, p.mentee_id, p.pal_id, m.display_name AS mentee_name,"
+    " pl.display_name AS pal_name, p.cadence_days, p.session_minutes, p.is_sample"
+)
+_PAIRING_FROM = (
+    "pairing p JOIN person m ON m.id = p.mentee_id JOIN person pl ON pl.id = p.pal_id"
+)
+_MEMBER = "(p.mentee_id = :actor OR p.pal_id = :actor)"
+# The mentee's preparation is theirs alone until they share the agenda.
+_PREP_VISIBLE = "(s.agenda_shared_at IS NOT NULL OR p.mentee_id = :actor)"
+
+
+def _session(row: sqlite3.Row, actor: int) -> Session:
+    prep_visible = row["agenda_shared_at"] is not None or row["mentee_id"] == actor
+    return Session(
+        id=row["id"],
+        pairing_id=row["pairing_id"],
+        scheduled_at=_dt(row["scheduled_at"]),
+        status=row["status"],
+        agenda_shared_at=_dt(row["agenda_shared_at"]),
+        started_at=_dt(row["started_at"]),
+        ended_at=_dt(row["ended_at"]),
+        rating=row["rating"] if prep_visible else None,
+        rating_why=row["rating_why"] if prep_visible else "",
+        rating_plus_one=row["rating_plus_one"] if prep_visible else "",
+        current_phase=row["current_phase"],
+        phase_seconds=json.loads(row["phase_seconds"]),
+        timer_running_since=_dt(row["timer_running_since"]),
+        next_session_at=_dt(row["next_session_at"]),
+        version=row["version"],
+    )
+
+
+def _note(row: sqlite3.Row) -> Note:
+    return Note(
+        id=row["id"],
+        session_id=row["session_id"],
+        phase=row["phase"],
+        question_key=row["question_key"],
+        question_text=row["question_text"],
+        body=row["body"],
+        author_id=row["author_id"],
+        visibility=row["visibility"],
+        version=row["version"],
+        updated_at=_dt(row["updated_at"]),
+    )
+
+
+def _action(row: sqlite3.Row) -> ActionItem:
+    return ActionItem(
+        id=row["id"],
+        pairing_id=row["pairing_id"],
+        text=row["text"],
+        owner=row["owner"],
+        due_date=dt.date.fromisoformat(row["due_date"]) if row["due_date"] else None,
+        status=row["status"],
+        blocker=row["blocker"],
+        from_session_id=row["from_session_id"],
+        closed_in_session_id=row["closed_in_session_id"],
+        created_at=_dt(row["created_at"]),
+        version=row["version"],
+    )
+
+
+def _goal(row: sqlite3.Row) -> Goal:
+    return Goal(
+        id=row["id"],
+        pairing_id=row["pairing_id"],
+        session_id=row["session_id"],
+        text=row["text"],
+        kpi=row["kpi"],
+        smart_json=row["smart_json"],
+        done=bool(row["done"]),
+        prep=bool(row["prep"]),
+        version=row["version"],
+    )
+
+
+class Store:
+    """All persistence. Create one per database file and share it (it is thread-safe)."""
+
+    def __init__(self, path: str | Path):
+        """:raises DatabaseUnreadable: if the file exists but is not a usable SQLite
+        database; the file is left untouched."""
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._check_readable()
+        self._local = threading.local()
+        try:
+            migrations.apply(self.db)
+        except sqlite3.DatabaseError as error:
+            raise DatabaseUnreadable(
+                f"The database file {self.path} could not be opened ({error}). It was not "
+                "changed. Restore it from a backup, or set PAL_DB_PATH to another file."
+            ) from error
+
+    def _check_readable(self) -> None:
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return
+        try:
+            with self.path.open("rb") as handle:
+                header = handle.read(len(SQLITE_HEADER))
+        except OSError as error:
+            raise DatabaseUnreadable(
+                f"The database file {self.path} can't be read ({error.strerror}). "
+                "Check its permissions, or set PAL_DB_PATH to another file."
+            ) from error
+        if header != SQLITE_HEADER:
+            raise DatabaseUnreadable(
+                f"The file {self.path} is not a PAL Sessions database (it is not SQLite). "
+                "It was not changed. Restore it from a backup, or set PAL_DB_PATH to "
+                "another file."
+            )
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            conn = sqlite3.connect(self.path, timeout=10)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA busy_timeout = 10000")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            db = sqlite_utils.Database(conn, execute_plugins=False)
+            self._local.db = db
+        return db
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite_utils.Database]:
+        with self.db.atomic() as db:
+            yield db
+
+    def _one(self, sql: str, params: dict | Sequence = ()) -> sqlite3.Row | None:
+        return self.db.execute(sql, params).fetchone()
+
+    def _all(self, sql: str, params: dict | Sequence = ()) -> list[sqlite3.Row]:
+        return self.db.execute(sql, params).fetchall()
+
+    def integrity_ok(self) -> bool:
+        return self._one("PRAGMA integrity_check")[0] == "ok"
+
+    def backup_to(self, target: str | Path) -> None:
+        """Copy the live database with SQLite's online backup (safe while in use)."""
+        target_conn = sqlite3.connect(target)
+        try:
+            self.db.conn.backup(target_conn)
+        finally:
+            target_conn.close()
+
+    # --- people and sign-in --------------------------------------------------------
+
+    def create_person(self, email: str, display_name: str, password_hash: str | None) -> Person:
+        """:raises StoreError: if the e-mail is already registered."""
+        try:
+            with self._tx() as db:
+                cursor = db.execute(
+                    "INSERT INTO person (email, display_name, password_hash, created_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    [email, display_name, password_hash, _iso(now_utc())],
+                )
+        except sqlite3.IntegrityError as error:
+            raise StoreError("An account with that e-mail already exists: sign in instead.") from error
+        return Person(id=cursor.lastrowid, email=email, display_name=display_name)
+
+    def person(self, person_id: int) -> Person | None:
+        row = self._one("SELECT id, email, display_name FROM person WHERE id = ?", [person_id])
+        return Person(**dict(row)) if row else None
+
+    def credentials(self, email: str) -> tuple[Person, str | None] | None:
+        row = self._one(
+            "SELECT id, email, display_name, password_hash FROM person WHERE email = ?", [email]
+        )
+        if row is None:
+            return None
+        return Person(id=row["id"], email=row["email"], display_name=row["display_name"]), row[
+            "password_hash"
+        ]
+
+    def set_password_hash(self, person_id: int, password_hash: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE person SET password_hash = ? WHERE id = ?", [password_hash, person_id])
+
+    def add_token(self, token_hash: str, person_id: int, expires_at: dt.datetime) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO auth_token VALUES (?, ?, ?, ?)",
+                [token_hash, person_id, _iso(now_utc()), _iso(expires_at)],
+            )
+
+    def person_for_token(self, token_hash: str) -> Person | None:
+        row = self._one(
+            "SELECT p.id, p.email, p.display_name FROM auth_token t"
+            " JOIN person p ON p.id = t.person_id WHERE t.token_hash = ? AND t.expires_at > ?",
+            [token_hash, _iso(now_utc())],
+        )
+        return Person(**dict(row)) if row else None
+
+    def delete_tokens(self, person_id: int) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM auth_token WHERE person_id = ?", [person_id])
+
+    def record_login_failure(self, keys: Sequence[str]) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM login_failure WHERE at < ?", [_iso(now_utc() - dt.timedelta(days=1))])
+            for key in keys:
+                db.execute("INSERT INTO login_failure VALUES (?, ?)", [key, _iso(now_utc())])
+
+    def login_failures_since(self, key: str, since: dt.datetime) -> int:
+        return self._one(
+            "SELECT count(*) FROM login_failure WHERE key = ? AND at > ?", [key, _iso(since)]
+        )[0]
+
+    def clear_login_failures(self, key: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM login_failure WHERE key = ?", [key])
+
+    # --- pairings ------------------------------------------------------------------
+
+    def create_invite(self, actor: int, inviter_role: Role) -> str:
+        code = "-".join(secrets.token_hex(2).upper() for _ in range(3))
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO invite (code, inviter_id, inviter_role, created_at, expires_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [code, actor, Role(inviter_role).value, _iso(now_utc()), _iso(now_utc() + INVITE_TTL)],
+            )
+        return code
+
+    def open_invites(self, actor: int) -> list[tuple[str, Role, dt.datetime]]:
+        rows = self._all(
+            "SELECT code, inviter_role, expires_at FROM invite WHERE inviter_id = ?"
+            " AND pairing_id IS NULL AND expires_at > ? ORDER BY created_at DESC",
+            [actor, _iso(now_utc())],
+        )
+        return [(r["code"], Role(r["inviter_role"]), _dt(r["expires_at"])) for r in rows]
+
+    def accept_invite(self, actor: int, code: str) -> Pairing:
+        """:raises StoreError: if the code is unknown, used, expired or the actor's own."""
+        code = code.strip().upper()
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT inviter_id, inviter_role, expires_at, pairing_id FROM invite WHERE code = ?",
+                [code],
+            ).fetchone()
+            if row is None or row["pairing_id"] is not None or _dt(row["expires_at"]) < now_utc():
+                raise StoreError(
+                    "That invite code is not valid (it may be mistyped, used or expired). "
+                    "Ask for a new one."
+                )
+            if row["inviter_id"] == actor:
+                raise StoreError("That is your own invite code: send it to the other person.")
+            mentee, pal = (
+                (row["inviter_id"], actor) if row["inviter_role"] == Role.MENTEE else (actor, row["inviter_id"])
+            )
+            pairing_id = db.execute(
+                "INSERT INTO pairing (mentee_id, pal_id, created_at) VALUES (?, ?, ?)",
+                [mentee, pal, _iso(now_utc())],
+            ).lastrowid
+            db.execute("UPDATE invite SET pairing_id = ? WHERE code = ?", [pairing_id, code])
+        return self.pairing(actor, pairing_id)
+
+    def pairings(self, actor: int) -> list[Pairing]:
+        rows = self._all(
+            f"SELECT {_PAIRING_COLS} FROM {_PAIRING_FROM} WHERE {_MEMBER} ORDER BY p.id",
+            {"actor": actor},
+        )
+        return [Pairing(**dict(r)) for r in rows]
+
+    def pairing(self, actor: int, pairing_id: int) -> Pairing:
+        row = self._one(
+            f"SELECT {_PAIRING_COLS} FROM {_PAIRING_FROM} WHERE p.id = :id AND {_MEMBER}",
+            {"id": pairing_id, "actor": actor},
+        )
+        if row is None:
+            raise NotFound("That pairing")
+        return Pairing(**dict(row))
+
+    def set_session_minutes(self, actor: int, pairing_id: int, minutes: int) -> None:
+        self.pairing(actor, pairing_id)
+        if not 10 <= minutes <= 120:
+            raise StoreError("A session can last from 10 to 120 minutes.")
+        with self._tx() as db:
+            db.execute("UPDATE pairing SET session_minutes = ? WHERE id = ?", [minutes, pairing_id])
+
+    def kpis(self, actor: int, pairing_id: int) -> list[Kpi]:
+        self.pairing(actor, pairing_id)
+        rows = self._all("SELECT id, pairing_id, text FROM kpi WHERE pairing_id = ? ORDER BY id", [pairing_id])
+        return [Kpi(**dict(r)) for r in rows]
+
+    def add_kpi(self, actor: int, pairing_id: int, text: str) -> None:
+        self.pairing(actor, pairing_id)
+        with self._tx() as db:
+            db.execute("INSERT INTO kpi (pairing_id, text) VALUES (?, ?)", [pairing_id, _required_line(text)])
+
+    def delete_kpi(self, actor: int, kpi_id: int) -> None:
+        with self._tx() as db:
+            deleted = db.execute(
+                f"DELETE FROM kpi WHERE id = :id AND pairing_id IN"
+                f" (SELECT p.id FROM pairing p WHERE {_MEMBER})",
+                {"id": kpi_id, "actor": actor},
+            ).rowcount
+        if not deleted:
+            raise NotFound("That KPI")
+
+    # --- sessions ------------------------------------------------------------------
+
+    def schedule_session(self, actor: int, pairing_id: int, new: NewSession) -> Session:
+        self.pairing(actor, pairing_id)
+        with self._tx() as db:
+            session_id = db.execute(
+                "INSERT INTO session (pairing_id, scheduled_at) VALUES (?, ?)",
+                [pairing_id, _iso(new.scheduled_at)],
+            ).lastrowid
+        return self.session(actor, session_id)
+
+    def session(self, actor: int, session_id: int) -> Session:
+        row = self._one(
+            f"SELECT {_SESSION_COLS} FROM session s JOIN pairing p ON p.id = s.pairing_id"
+            f" WHERE s.id = :id AND {_MEMBER}",
+            {"id": session_id, "actor": actor},
+        )
+        if row is None:
+            raise NotFound("That session")
+        return _session(row, actor)
+
+    def sessions(
+        self, actor: int, pairing_id: int, *, limit: int = 20, offset: int = 0, newest_first: bool = True
+    ) -> list[Session]:
+        self.pairing(actor, pairing_id)
+        order = "DESC" if newest_first else "ASC"
+        rows = self._all(
+            f"SELECT {_SESSION_COLS} FROM session s JOIN pairing p ON p.id = s.pairing_id"
+            f" WHERE s.pairing_id = :pid ORDER BY s.scheduled_at {order} LIMIT :limit OFFSET :offset",
+            {"pid": pairing_id, "limit": limit, "offset": offset},
+        )
+        return [_session(r, actor) for r in rows]
+
+    def count_sessions(self, actor: int, pairing_id: int) -> int:
+        self.pairing(actor, pairing_id)
+        return self._one("SELECT count(*) FROM session WHERE pairing_id = ?", [pairing_id])[0]
+
+    def previous_session(self, actor: int, session: Session) -> Session | None:
+        row = self._one(
+            f"SELECT {_SESSION_COLS} FROM session s JOIN pairing p ON p.id = s.pairing_id"
+            f" WHERE s.pairing_id = :pid AND s.scheduled_at < :at AND {_MEMBER}"
+            " ORDER BY s.scheduled_at DESC LIMIT 1",
+            {"pid": session.pairing_id, "at": _iso(session.scheduled_at), "actor": actor},
+        )
+        return _session(row, actor) if row else None
+
+    def _bump_session(self, actor: int, session_id: int, sets: str, params: dict, expected_version: int | None = None) -> Session:
+        """Update session columns, refusing a stale write when a version is given."""
+        self.session(actor, session_id)
+        guard = " AND version = :expected" if expected_version is not None else ""
+        with self._tx() as db:
+            changed = db.execute(
+                f"UPDATE session SET {sets}, version = version + 1 WHERE id = :id{guard}",
+                {**params, "id": session_id, "expected": expected_version},
+            ).rowcount
+        current = self.session(actor, session_id)
+        if not changed:
+            raise StaleWrite(current.model_dump_json(), current.version, "The other person")
+        return current
+
+    def save_rating(self, actor: int, session_id: int, rating: RatingInput, expected_version: int | None = None) -> Session:
+        pairing = self.pairing(actor, self.session(actor, session_id).pairing_id)
+        if actor != pairing.mentee_id:
+            raise StoreError("Only the mentee rates how they are doing.")
+        return self._bump_session(
+            actor,
+            session_id,
+            "rating = :rating, rating_why = :why, rating_plus_one = :plus_one",
+            {"rating": rating.rating, "why": rating.why, "plus_one": rating.plus_one},
+            expected_version,
+        )
+
+    def share_agenda(self, actor: int, session_id: int) -> Session:
+        session = self.session(actor, session_id)
+        if actor != self.pairing(actor, session.pairing_id).mentee_id:
+            raise StoreError("Only the mentee can share their agenda.")
+        status = SessionStatus.AGENDA_SHARED if session.status == SessionStatus.DRAFT else session.status
+        return self._bump_session(
+            actor,
+            session_id,
+            "agenda_shared_at = coalesce(agenda_shared_at, :at), status = :status",
+            {"at": _iso(now_utc()), "status": status.value},
+        )
+
+    def set_phase_timer(self, actor: int, session_id: int, phase: Phase, phase_seconds: dict[str, float], running_since: dt.datetime | None) -> Session:
+        """Store the pacing state (computed by ``pacing``); starting marks the session in progress."""
+        session = self.session(actor, session_id)
+        status = session.status
+        if status in (SessionStatus.DRAFT, SessionStatus.AGENDA_SHARED) and running_since is not None:
+            status = SessionStatus.IN_PROGRESS
+        return self._bump_session(
+            actor,
+            session_id,
+            "current_phase = :phase, phase_seconds = :seconds, timer_running_since = :since,"
+            " status = :status, started_at = coalesce(started_at, :since)",
+            {
+                "phase": Phase(phase).value,
+                "seconds": json.dumps(phase_seconds),
+                "since": _iso(running_since),
+                "status": status.value,
+            },
+        )
+
+    def complete_session(self, actor: int, session_id: int, next_session_at: dt.datetime | None) -> Session:
+        """Mark the session completed; actions still open stay open and carry over."""
+        return self._bump_session(
+            actor,
+            session_id,
+            "status = 'completed', ended_at = :now, timer_running_since = NULL,"
+            " next_session_at = :next, started_at = coalesce(started_at, :now)",
+            {"now": _iso(now_utc()), "next": _iso(next_session_at)},
+        )
+
+    def set_next_session_at(self, actor: int, session_id: int, when: dt.datetime | None) -> Session:
+        return self._bump_session(actor, session_id, "next_session_at = :next", {"next": _iso(when)})
+
+    # --- agenda ----------------------------------------------------------------------
+
+    def _prep_session(self, actor: int, session_id: int) -> Session:
+        session = self.session(actor, session_id)
+        if actor != self.pairing(actor, session.pairing_id).mentee_id:
+            raise StoreError("Only the mentee edits their preparation.")
+        return session
+
+    def agenda(self, actor: int, session_id: int) -> list[AgendaItem]:
+        rows = self._all(
+            "SELECT a.id, a.session_id, a.kind, a.text, a.position FROM agenda_item a"
+            " JOIN session s ON s.id = a.session_id JOIN pairing p ON p.id = s.pairing_id"
+            f" WHERE a.session_id = :sid AND {_MEMBER} AND {_PREP_VISIBLE} ORDER BY a.kind, a.position",
+            {"sid": session_id, "actor": actor},
+        )
+        return [AgendaItem(**dict(r)) for r in rows]
+
+    def add_agenda_item(self, actor: int, session_id: int, kind: AgendaKind, text: str) -> None:
+        self._prep_session(actor, session_id)
+        with self._tx() as db:
+            position = db.execute(
+                "SELECT coalesce(max(position), 0) + 1 FROM agenda_item WHERE session_id = ? AND kind = ?",
+                [session_id, AgendaKind(kind).value],
+            ).fetchone()[0]
+            db.execute(
+                "INSERT INTO agenda_item (session_id, kind, text, position) VALUES (?, ?, ?, ?)",
+                [session_id, AgendaKind(kind).value, _required_line(text), position],
+            )
+
+    def _agenda_row(self, actor: int, item_id: int) -> sqlite3.Row:
+        row = self._one(
+            "SELECT a.* FROM agenda_item a JOIN session s ON s.id = a.session_id"
+            " JOIN pairing p ON p.id = s.pairing_id WHERE a.id = :id AND p.mentee_id = :actor",
+            {"id": item_id, "actor": actor},
+        )
+        if row is None:
+            raise NotFound("That agenda point")
+        return row
+
+    def edit_agenda_item(self, actor: int, item_id: int, text: str) -> None:
+        self._agenda_row(actor, item_id)
+        with self._tx() as db:
+            db.execute("UPDATE agenda_item SET text = ? WHERE id = ?", [_required_line(text), item_id])
+
+    def delete_agenda_item(self, actor: int, item_id: int) -> None:
+        self._agenda_row(actor, item_id)
+        with self._tx() as db:
+            db.execute("DELETE FROM agenda_item WHERE id = ?", [item_id])
+
+    def move_agenda_item(self, actor: int, item_id: int, step: int) -> None:
+        """Swap the item with its neighbour above (step -1) or below (+1)."""
+        row = self._agenda_row(actor, item_id)
+        op, order = ("<", "DESC") if step < 0 else (">", "ASC")
+        with self._tx() as db:
+            other = db.execute(
+                f"SELECT id, position FROM agenda_item WHERE session_id = ? AND kind = ?"
+                f" AND position {op} ? ORDER BY position {order} LIMIT 1",
+                [row["session_id"], row["kind"], row["position"]],
+            ).fetchone()
+            if other is None:
+                return
+            db.execute("UPDATE agenda_item SET position = ? WHERE id = ?", [other["position"], item_id])
+            db.execute("UPDATE agenda_item SET position = ? WHERE id = ?", [row["position"], other["id"]])
+
+    # --- notes -----------------------------------------------------------------------
+
+    def notes(self, actor: int, session_id: int, phase: Phase | None = None) -> list[Note]:
+        """Shared notes and the actor's own private notes; never anyone else's."""
+        phase_filter = " AND n.phase = :phase" if phase is not None else ""
+        rows = self._all(
+            "SELECT n.* FROM note n JOIN session s ON s.id = n.session_id"
+            " JOIN pairing p ON p.id = s.pairing_id"
+            f" WHERE n.session_id = :sid AND {_MEMBER}"
+            f" AND (n.visibility = 'shared' OR n.owner_id = :actor){phase_filter} ORDER BY n.id",
+            {"sid": session_id, "actor": actor, "phase": phase.value if phase else None},
+        )
+        return [_note(r) for r in rows]
+
+    def save_note(
+        self,
+        actor: int,
+        session_id: int,
+        phase: Phase,
+        question_key: str,
+        body: str,
+        *,
+        visibility: Visibility = Visibility.SHARED,
+        question_text: str = "",
+        expected_version: int | None,
+    ) -> Note:
+        """Create or update the note in its slot.
+
+        ``expected_version`` is the version the person started editing from (None when
+        the slot was empty). :raises StaleWrite: when the stored version is newer.
+        """
+        self.session(actor, session_id)
+        body = _optional_text(body)
+        owner = actor if visibility == Visibility.PRIVATE else 0
+        slot = {"sid": session_id, "phase": Phase(phase).value, "key": question_key, "owner": owner}
+        with self._tx() as db:
+            if expected_version is None:
+                try:
+                    db.execute(
+                        "INSERT INTO note (session_id, phase, question_key, question_text, body,"
+                        " author_id, visibility, owner_id, updated_at) VALUES"
+                        " (:sid, :phase, :key, :qtext, :body, :actor, :vis, :owner, :now)",
+                        {**slot, "qtext": question_text, "body": body, "actor": actor,
+                         "vis": Visibility(visibility).value, "now": _iso(now_utc())},
+                    )
+                    changed = 1
+                except sqlite3.IntegrityError:
+                    changed = 0
+            else:
+                changed = db.execute(
+                    "UPDATE note SET body = :body, author_id = :actor, updated_at = :now,"
+                    " version = version + 1 WHERE session_id = :sid AND phase = :phase"
+                    " AND question_key = :key AND owner_id = :owner AND version = :expected",
+                    {**slot, "body": body, "actor": actor, "now": _iso(now_utc()), "expected": expected_version},
+                ).rowcount
+            row = db.execute(
+                "SELECT n.*, pe.display_name AS author_name FROM note n JOIN person pe ON pe.id = n.author_id"
+                " WHERE session_id = :sid AND phase = :phase AND question_key = :key AND owner_id = :owner",
+                slot,
+            ).fetchone()
+        if not changed:
+            raise StaleWrite(row["body"], row["version"], row["author_name"])
+        return _note(row)
+
+    # --- actions ---------------------------------------------------------------------
+
+    def actions(self, actor: int, pairing_id: int, *, open_only: bool = False, limit: int = 200) -> list[ActionItem]:
+        self.pairing(actor, pairing_id)
+        status_filter = " AND status NOT IN ('done', 'dropped')" if open_only else ""
+        rows = self._all(
+            f"SELECT * FROM action_item WHERE pairing_id = ?{status_filter} ORDER BY id DESC LIMIT ?",
+            [pairing_id, limit],
+        )
+        return [_action(r) for r in rows]
+
+    def carried_over_actions(self, actor: int, session: Session) -> list[ActionItem]:
+        """Actions agreed before this session that were not closed before it started."""
+        self.session(actor, session.id)
+        rows = self._all(
+            "SELECT a.* FROM action_item a JOIN session f ON f.id = a.from_session_id"
+            " LEFT JOIN session c ON c.id = a.closed_in_session_id"
+            " WHERE a.pairing_id = :pid AND f.scheduled_at < :at"
+            " AND (a.status NOT IN ('done', 'dropped') OR c.id = :sid OR c.scheduled_at >= :at)"
+            " ORDER BY a.id",
+            {"pid": session.pairing_id, "at": _iso(session.scheduled_at), "sid": session.id},
+        )
+        return [_action(r) for r in rows]
+
+    def session_actions(self, actor: int, session_id: int) -> list[ActionItem]:
+        self.session(actor, session_id)
+        rows = self._all("SELECT * FROM action_item WHERE from_session_id = ? ORDER BY id", [session_id])
+        return [_action(r) for r in rows]
+
+    def add_action(self, actor: int, session_id: int, new: NewAction) -> ActionItem:
+        session = self.session(actor, session_id)
+        with self._tx() as db:
+            action_id = db.execute(
+                "INSERT INTO action_item (pairing_id, text, owner, due_date, from_session_id, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [session.pairing_id, new.text, new.owner.value, _iso(new.due_date), session_id, _iso(now_utc())],
+            ).lastrowid
+            db.execute(
+                "INSERT INTO action_event (action_id, session_id, at, status, note, by_id) VALUES (?, ?, ?, 'open', 'agreed', ?)",
+                [action_id, session_id, _iso(now_utc()), actor],
+            )
+        return self._action_for(actor, action_id)
+
+    def _action_for(self, actor: int, action_id: int) -> ActionItem:
+        row = self._one(
+            f"SELECT a.* FROM action_item a JOIN pairing p ON p.id = a.pairing_id WHERE a.id = :id AND {_MEMBER}",
+            {"id": action_id, "actor": actor},
+        )
+        if row is None:
+            raise NotFound("That action")
+        return _action(row)
+
+    def update_action_status(
+        self, actor: int, action_id: int, status: ActionStatus, *, blocker: str = "", session_id: int | None = None
+    ) -> ActionItem:
+        action = self._action_for(actor, action_id)
+        status = ActionStatus(status)
+        blocker = _optional_text(blocker)
+        if status == ActionStatus.BLOCKED and not blocker:
+            raise StoreError("Say what is blocking it, so the two of you can deal with it.")
+        if session_id is not None and self.session(actor, session_id).pairing_id != action.pairing_id:
+            raise NotFound("That session")
+        closed_in = session_id if status in CLOSED_ACTION_STATUSES else None
+        with self._tx() as db:
+            db.execute(
+                "UPDATE action_item SET status = ?, blocker = ?, closed_in_session_id = ?,"
+                " version = version + 1 WHERE id = ?",
+                [status.value, blocker if status == ActionStatus.BLOCKED else "", closed_in, action_id],
+            )
+            db.execute(
+                "INSERT INTO action_event (action_id, session_id, at, status, note, by_id) VALUES (?, ?, ?, ?, ?, ?)",
+                [action_id, session_id, _iso(now_utc()), status.value, blocker, actor],
+            )
+        return self._action_for(actor, action_id)
+
+    def edit_action(self, actor: int, action_id: int, new: NewAction) -> ActionItem:
+        self._action_for(actor, action_id)
+        with self._tx() as db:
+            db.execute(
+                "UPDATE action_item SET text = ?, owner = ?, due_date = ?, version = version + 1 WHERE id = ?",
+                [new.text, new.owner.value, _iso(new.due_date), action_id],
+            )
+        return self._action_for(actor, action_id)
+
+    def delete_action(self, actor: int, action_id: int) -> None:
+        self._action_for(actor, action_id)
+        with self._tx() as db:
+            db.execute("DELETE FROM action_item WHERE id = ?", [action_id])
+
+    def action_history(self, actor: int, action_ids: Sequence[int]) -> dict[int, list[ActionEvent]]:
+        if not action_ids:
+            return {}
+        marks = ",".join("?" * len(action_ids))
+        rows = self._all(
+            "SELECT e.action_id, e.session_id, e.at, e.status, e.note, coalesce(pe.display_name, '') AS by_name"
+            " FROM action_event e JOIN action_item a ON a.id = e.action_id JOIN pairing p ON p.id = a.pairing_id"
+            f" LEFT JOIN person pe ON pe.id = e.by_id WHERE e.action_id IN ({marks})"
+            " AND (p.mentee_id = ? OR p.pal_id = ?) ORDER BY e.at, e.id",
+            [*action_ids, actor, actor],
+        )
+        history: dict[int, list[ActionEvent]] = {}
+        for r in rows:
+            history.setdefault(r["action_id"], []).append(
+                ActionEvent(action_id=r["action_id"], session_id=r["session_id"], at=_dt(r["at"]),
+                            status=r["status"], note=r["note"], by_name=r["by_name"])
+            )
+        return history
+
+    # --- goals -----------------------------------------------------------------------
+
+    def goals(self, actor: int, pairing_id: int, *, session_id: int | None = None) -> list[Goal]:
+        self.pairing(actor, pairing_id)
+        session_filter = " AND g.session_id = :sid" if session_id is not None else ""
+        rows = self._all(
+            "SELECT g.* FROM goal g JOIN pairing p ON p.id = g.pairing_id"
+            " LEFT JOIN session s ON s.id = g.session_id"
+            f" WHERE g.pairing_id = :pid AND (g.prep = 0 OR {_PREP_VISIBLE}){session_filter}"
+            " ORDER BY g.id DESC LIMIT 200",
+            {"pid": pairing_id, "actor": actor, "sid": session_id},
+        )
+        return [_goal(r) for r in rows]
+
+    def add_goal(self, actor: int, session_id: int, text: str, kpi: str = "", smart_json: str = "", *, prep: bool = False) -> Goal:
+        session = self._prep_session(actor, session_id) if prep else self.session(actor, session_id)
+        with self._tx() as db:
+            goal_id = db.execute(
+                "INSERT INTO goal (pairing_id, session_id, text, kpi, smart_json, prep) VALUES (?, ?, ?, ?, ?, ?)",
+                [session.pairing_id, session_id, _required_line(text), kpi, smart_json, int(prep)],
+            ).lastrowid
+        return self._goal_for(actor, goal_id)
+
+    def _goal_for(self, actor: int, goal_id: int) -> Goal:
+        row = self._one(
+            "SELECT g.* FROM goal g JOIN pairing p ON p.id = g.pairing_id LEFT JOIN session s ON s.id = g.session_id"
+            f" WHERE g.id = :id AND {_MEMBER} AND (g.prep = 0 OR {_PREP_VISIBLE})",
+            {"id": goal_id, "actor": actor},
+        )
+        if row is None:
+            raise NotFound("That goal")
+        return _goal(row)
+
+    def update_goal(self, actor: int, goal_id: int, *, text: str, kpi: str, smart_json: str, done: bool, expected_version: int) -> Goal:
+        self._goal_for(actor, goal_id)
+        with self._tx() as db:
+            changed = db.execute(
+                "UPDATE goal SET text = ?, kpi = ?, smart_json = ?, done = ?, version = version + 1"
+                " WHERE id = ? AND version = ?",
+                [_required_line(text), kpi, smart_json, int(done), goal_id, expected_version],
+            ).rowcount
+        current = self._goal_for(actor, goal_id)
+        if not changed:
+            raise StaleWrite(current.text, current.version, "The other person")
+        return current
+
+    def delete_goal(self, actor: int, goal_id: int) -> None:
+        self._goal_for(actor, goal_id)
+        with self._tx() as db:
+            db.execute("DELETE FROM goal WHERE id = ?", [goal_id])
+
+    # --- question rotation and custom questions ----------------------------------------
+
+    def custom_questions(self, actor: int, pairing_id: int) -> list[tuple[int, str, str]]:
+        self.pairing(actor, pairing_id)
+        rows = self._all(
+            "SELECT id, section, text FROM custom_question WHERE pairing_id = ? ORDER BY id", [pairing_id]
+        )
+        return [(r["id"], r["section"], r["text"]) for r in rows]
+
+    def add_custom_question(self, actor: int, pairing_id: int, section: str, text: str) -> int:
+        self.pairing(actor, pairing_id)
+        with self._tx() as db:
+            return db.execute(
+                "INSERT INTO custom_question (pairing_id, section, text, created_by, created_at) VALUES (?, ?, ?, ?, ?)",
+                [pairing_id, section, _required_line(text), actor, _iso(now_utc())],
+            ).lastrowid
+
+    def questions_last_seen(self, actor: int, pairing_id: int, before_session_id: int) -> dict[str, int]:
+        """Question id → the session it was last shown in, for sessions before this one."""
+        self.pairing(actor, pairing_id)
+        rows = self._all(
+            "SELECT question_id, session_id FROM question_seen WHERE pairing_id = ? AND session_id < ?",
+            [pairing_id, before_session_id],
+        )
+        return {r["question_id"]: r["session_id"] for r in rows}
+
+    def mark_questions_seen(self, actor: int, session_id: int, question_ids: Sequence[str]) -> None:
+        session = self.session(actor, session_id)
+        with self._tx() as db:
+            db.executemany(
+                "INSERT INTO question_seen VALUES (?, ?, ?) ON CONFLICT (pairing_id, question_id)"
+                " DO UPDATE SET session_id = max(session_id, excluded.session_id)",
+                [(session.pairing_id, qid, session_id) for qid in question_ids],
+            )
+
+    def pinned_questions(self, actor: int, pairing_id: int) -> list[str]:
+        self.pairing(actor, pairing_id)
+        return [r[0] for r in self._all("SELECT question_id FROM question_pin WHERE pairing_id = ?", [pairing_id])]
+
+    def set_pinned(self, actor: int, pairing_id: int, question_id: str, pinned: bool) -> None:
+        self.pairing(actor, pairing_id)
+        with self._tx() as db:
+            if pinned:
+                db.execute("INSERT OR IGNORE INTO question_pin VALUES (?, ?)", [pairing_id, question_id])
+            else:
+                db.execute("DELETE FROM question_pin WHERE pairing_id = ? AND question_id = ?", [pairing_id, question_id])
+
+    # --- summaries -------------------------------------------------------------------
+
+    def summary(self, actor: int, session_id: int) -> Summary | None:
+        self.session(actor, session_id)
+        row = self._one(
+            "SELECT s.*, coalesce(pe.display_name, '') AS edited_by_name FROM summary s"
+            " LEFT JOIN person pe ON pe.id = s.edited_by WHERE s.session_id = ?",
+            [session_id],
+        )
+        if row is None:
+            return None
+        return Summary(
+            session_id=row["session_id"], body=row["body"], source=row["source"], version=row["version"],
+            edited_by_name=row["edited_by_name"], edited_at=_dt(row["edited_at"]),
+            agreed_by_mentee_at=_dt(row["agreed_by_mentee_at"]), agreed_by_pal_at=_dt(row["agreed_by_pal_at"]),
+        )
+
+    def save_summary(self, actor: int, session_id: int, body: str, *, source: str = "offline", expected_version: int | None) -> Summary:
+        """Create (expected_version None) or edit the summary; every version is kept.
+
+        An edit clears both people's "agreed" marks: they agreed to other words.
+        :raises StaleWrite: when someone saved a newer version first.
+        """
+        self.session(actor, session_id)
+        body = _optional_text(body)
+        now = _iso(now_utc())
+        with self._tx() as db:
+            if expected_version is None:
+                changed = db.execute(
+                    "INSERT OR IGNORE INTO summary (session_id, body, source, edited_by, edited_at) VALUES (?, ?, ?, ?, ?)",
+                    [session_id, body, source, actor, now],
+                ).rowcount
+            else:
+                changed = db.execute(
+                    "UPDATE summary SET body = ?, source = ?, edited_by = ?, edited_at = ?, version = version + 1,"
+                    " agreed_by_mentee_at = NULL, agreed_by_pal_at = NULL WHERE session_id = ? AND version = ?",
+                    [body, source, actor, now, session_id, expected_version],
+                ).rowcount
+            if changed:
+                db.execute(
+                    "INSERT INTO summary_revision (session_id, version, body, edited_by, edited_at)"
+                    " SELECT session_id, version, body, edited_by, edited_at FROM summary WHERE session_id = ?",
+                    [session_id],
+                )
+        current = self.summary(actor, session_id)
+        if not changed:
+            raise StaleWrite(current.body, current.version, current.edited_by_name)
+        return current
+
+    def agree_summary(self, actor: int, session_id: int) -> Summary:
+        session = self.session(actor, session_id)
+        column = "agreed_by_mentee_at" if self.pairing(actor, session.pairing_id).role_of(actor) == Role.MENTEE else "agreed_by_pal_at"
+        with self._tx() as db:
+            db.execute(f"UPDATE summary SET {column} = ? WHERE session_id = ?", [_iso(now_utc()), session_id])
+        return self.summary(actor, session_id)
+
+    def summary_revisions(self, actor: int, session_id: int) -> list[tuple[int, str, str, dt.datetime]]:
+        self.session(actor, session_id)
+        rows = self._all(
+            "SELECT r.version, r.body, coalesce(pe.display_name, '') AS by_name, r.edited_at FROM summary_revision r"
+            " LEFT JOIN person pe ON pe.id = r.edited_by WHERE r.session_id = ? ORDER BY r.version DESC",
+            [session_id],
+        )
+        return [(r["version"], r["body"], r["by_name"], _dt(r["edited_at"])) for r in rows]
+
+    # --- LLM cache (requests never hold private text, so the cache is not per person) ---
+
+    def llm_cache_get(self, key: str) -> str | None:
+        row = self._one("SELECT response FROM llm_cache WHERE key = ?", [key])
+        return row[0] if row else None
+
+    def llm_cache_put(self, key: str, response: str, model: str) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO llm_cache VALUES (?, ?, ?, ?)", [key, response, model, _iso(now_utc())]
+            )
+
+    def record_llm_usage(self, model: str, feature: str, prompt_tokens: int, completion_tokens: int, cached: bool) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO llm_usage (at, model, feature, prompt_tokens, completion_tokens, cached) VALUES (?, ?, ?, ?, ?, ?)",
+                [_iso(now_utc()), model, feature, prompt_tokens, completion_tokens, int(cached)],
+            )
+
+    def llm_usage_totals(self) -> tuple[int, int, int]:
+        row = self._one("SELECT count(*), coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0) FROM llm_usage")
+        return row[0], row[1], row[2]

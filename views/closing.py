@@ -1,0 +1,8 @@
+"""Placeholder until built."""
+import streamlit as st
+
+from views import ui
+
+ui.me()
+st.title("closing")
+st.info("Coming soon.")

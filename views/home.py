@@ -1,0 +1,108 @@
+"""Your pairings: invite or join, schedule sessions, open one."""
+
+import datetime as dt
+
+import streamlit as st
+
+from pal_core.models import NewSession, Role, SessionStatus
+from views import ui
+
+person = ui.me()
+store = ui.store()
+st.title("Your pairings")
+
+STATUS_LABEL = {
+    SessionStatus.DRAFT: "preparing",
+    SessionStatus.AGENDA_SHARED: "agenda shared",
+    SessionStatus.IN_PROGRESS: "in progress",
+    SessionStatus.COMPLETED: "completed",
+}
+
+
+def _invite(role: Role) -> None:
+    code = store.create_invite(person.id, role)
+    st.session_state["ui:flash"] = f"Invite code {code} created: send it to the other person."
+
+
+def _join() -> None:
+    ui.attempt(lambda: store.accept_invite(person.id, st.session_state["home:code"]), "You are now paired.")
+
+
+with st.expander("Pair with someone", expanded=not store.pairings(person.id)):
+    st.write(
+        "One of you creates an invite code and sends it to the other, who enters it here. "
+        "The code says who is the mentee and who is the PAL."
+    )
+    invite_col, join_col = st.columns(2)
+    with invite_col:
+        role = st.radio(
+            "In this pairing I am the…", [Role.MENTEE, Role.PAL], key="home:role",
+            format_func=lambda r: "mentee" if r == Role.MENTEE else "PAL (mentor)", horizontal=True,
+        )
+        st.button("Create invite code", key="home:invite", on_click=_invite, args=(role,))
+        for code, inviter_role, expires in store.open_invites(person.id):
+            st.markdown(f"`{code}` — you as **{inviter_role.value}**, valid until {ui.when(expires)}")
+    with join_col:
+        with st.form("home:join_form", clear_on_submit=True):
+            st.text_input("Invite code you received", key="home:code", max_chars=40, placeholder="ABCD-1234-EF56")
+            st.form_submit_button("Join pairing", on_click=_join)
+
+pairing = ui.choose_pairing(person)
+if pairing is None:
+    st.info("You are not paired with anyone yet. Create an invite code above, or enter one you received.")
+    st.stop()
+
+other = pairing.other_name(person.id)
+you = pairing.role_of(person.id)
+st.subheader(f"With {other}" + (" · sample" if pairing.is_sample else ""))
+st.caption(f"You are the {'mentee' if you == Role.MENTEE else 'PAL'} · sessions of {pairing.session_minutes} minutes")
+
+
+def _schedule(pairing_id: int) -> None:
+    day, time = st.session_state["home:day"], st.session_state["home:time"]
+    local = dt.datetime.combine(day, time, tzinfo=ui.local_tz())
+    ui.attempt(
+        lambda: store.schedule_session(person.id, pairing_id, NewSession.at(local, now=ui.now())),
+        "Session scheduled.",
+    )
+
+
+with st.form("home:schedule", border=True):
+    st.write("**Schedule a session**")
+    left, right = st.columns(2)
+    next_week = (ui.now().astimezone(ui.local_tz()) + dt.timedelta(days=7)).date()
+    left.date_input("Date", value=next_week, key="home:day", format="YYYY-MM-DD")
+    right.time_input("Time", value=dt.time(10, 0), key="home:time", step=dt.timedelta(minutes=15))
+    st.form_submit_button("Schedule", type="primary", on_click=_schedule, args=(pairing.id,))
+
+PAGE_SIZE = 10
+total = store.count_sessions(person.id, pairing.id)
+if total == 0:
+    st.info(f"No sessions yet. Schedule your first one with {other} above.")
+    st.stop()
+
+pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
+page = st.number_input("Page", 1, pages, 1, key="home:page") if pages > 1 else 1
+st.write(f"**Sessions** ({total})")
+
+
+def _open(session_id: int, target: str) -> None:
+    st.session_state["ctx:session_id"] = session_id
+    st.session_state["home:go"] = target
+
+
+for session in store.sessions(person.id, pairing.id, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE):
+    with st.container(border=True):
+        info, action = st.columns([3, 1])
+        rating = f" · rated {session.rating}/10" if session.rating else ""
+        info.markdown(f"**{ui.when(session.scheduled_at)}** — {STATUS_LABEL[session.status]}{rating}")
+        if session.status == SessionStatus.COMPLETED:
+            target, label = "views/summary.py", "Summary"
+        elif you == Role.MENTEE and session.status == SessionStatus.DRAFT:
+            target, label = "views/prepare.py", "Prepare"
+        else:
+            target, label = "views/reflection.py", "Open"
+        action.button(label, key=f"home:open:{session.id}", on_click=_open, args=(session.id, target))
+
+if target := st.session_state.pop("home:go", None):
+    st.switch_page(target, query_params={"session": str(st.session_state["ctx:session_id"])})

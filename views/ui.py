@@ -1,0 +1,321 @@
+"""Shared page helpers: the store, the signed-in person, the chosen session, autosaved
+fields. Each helper owns its session-state keys ("<area>:<field>") so pages don't
+copy them. Pages stay thin: read through pal_core, render, call back into it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import zoneinfo
+from collections.abc import Callable
+
+import streamlit as st
+
+from pal_core import auth
+from pal_core.config import load_settings
+from pal_core.models import Pairing, Person, Phase, Session, Visibility
+from pal_core.store import DatabaseUnreadable, NotFound, StaleWrite, Store, StoreError
+from pal_core.questions import QuestionBank, load_bank
+
+TOKEN_COOKIE = "pal_token"
+SHARE_MODE = "ui:share_mode"
+
+
+@st.cache_resource(show_spinner=False)
+def _open_store(path: str) -> Store:
+    return Store(path)
+
+
+def store() -> Store:
+    """The app's store; a database that can't be opened stops the page with advice."""
+    try:
+        return _open_store(str(load_settings().db_path))
+    except DatabaseUnreadable as error:
+        st.error(str(error))
+        st.stop()
+
+
+@st.cache_resource(show_spinner=False)
+def bank() -> QuestionBank:
+    return load_bank()
+
+
+# --- who is signed in --------------------------------------------------------------
+
+
+def oidc_user() -> tuple[str, str] | None:
+    """(email, name) of an identity-provider sign-in, the one place st.user is read."""
+    try:
+        if "auth" in st.secrets and st.user.is_logged_in:
+            return str(st.user.get("email") or ""), str(st.user.get("name") or "")
+    except (FileNotFoundError, KeyError, AttributeError):
+        return None
+    return None
+
+
+def oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:
+        return False
+
+
+def current_person() -> Person | None:
+    person = st.session_state.get("auth:person")
+    if person is not None:
+        return person
+    if oidc_configured():
+        user = oidc_user()
+        person = auth.person_for_oidc(store(), *user) if user and user[0] else None
+    else:
+        person = auth.person_for_token(store(), st.context.cookies.get(TOKEN_COOKIE))
+    if person is not None:
+        st.session_state["auth:person"] = person
+    return person
+
+
+def remember_sign_in(person: Person) -> None:
+    """Keep the person signed in across reloads with a cookie holding a random token."""
+    token = auth.issue_token(store(), person)
+    st.session_state["auth:person"] = person
+    st.session_state["auth:set_cookie"] = token
+
+
+def emit_cookie_changes() -> None:
+    # The token is ours (URL-safe base64), never user text, so it is safe in a script.
+    token = st.session_state.pop("auth:set_cookie", None)
+    if token is not None:
+        max_age = 0 if token == "" else int(auth.TOKEN_TTL.total_seconds())
+        st.html(
+            f"<script>document.cookie = '{TOKEN_COOKIE}={token}; path=/; max-age={max_age};"
+            " SameSite=Strict';</script>",
+            unsafe_allow_javascript=True,
+        )
+
+
+def sign_out() -> None:
+    person = st.session_state.get("auth:person")
+    if person is not None:
+        auth.sign_out_everywhere(store(), person)
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    st.session_state["auth:set_cookie"] = ""
+
+
+def me() -> Person:
+    person = current_person()
+    if person is None:  # app.py routes signed-out people to sign-in only
+        st.stop()
+    return person
+
+
+def client_key() -> str:
+    return st.context.ip_address or "unknown"
+
+
+# --- time --------------------------------------------------------------------------
+
+
+def local_tz() -> dt.tzinfo:
+    try:
+        return zoneinfo.ZoneInfo(st.context.timezone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return dt.timezone.utc
+
+
+def when(value: dt.datetime | None) -> str:
+    if value is None:
+        return "—"
+    return value.astimezone(local_tz()).strftime("%a %d %b %Y, %H:%M")
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+# --- the pairing and session a page works on ---------------------------------------
+
+
+def choose_pairing(person: Person) -> Pairing | None:
+    pairings = store().pairings(person.id)
+    if not pairings:
+        return None
+    chosen = st.session_state.get("ctx:pairing_id")
+    ids = [p.id for p in pairings]
+    index = ids.index(chosen) if chosen in ids else 0
+    if len(pairings) > 1:
+        labels = {p.id: f"{p.mentee_name} ↔ {p.pal_name} (you: {p.role_of(person.id).value})" for p in pairings}
+        chosen = st.selectbox("Pairing", ids, index=index, format_func=labels.get, key="ctx:pairing_select")
+    else:
+        chosen = ids[0]
+    st.session_state["ctx:pairing_id"] = chosen
+    return next(p for p in pairings if p.id == chosen)
+
+
+def open_session(person: Person) -> tuple[Pairing, Session]:
+    """The session from the URL (?session=ID) or the one chosen earlier, checked
+    against the person like any read; stops the page with advice when there is none."""
+    wanted = st.query_params.get("session") or st.session_state.get("ctx:session_id")
+    try:
+        session = store().session(person.id, int(wanted)) if wanted else None
+    except (NotFound, ValueError):
+        st.error("That session was not found, or you don't have access to it.")
+        st.page_link("views/home.py", label="Go to your pairings", icon=":material/home:")
+        st.stop()
+    if session is None:
+        st.info("Pick a session first: open **Pairings** and choose *Open* on a scheduled session.")
+        st.page_link("views/home.py", label="Go to your pairings", icon=":material/home:")
+        st.stop()
+    st.session_state["ctx:session_id"] = session.id
+    st.session_state["ctx:pairing_id"] = session.pairing_id
+    st.query_params["session"] = str(session.id)
+    return store().pairing(person.id, session.pairing_id), session
+
+
+def share_mode() -> bool:
+    return bool(st.session_state.get(SHARE_MODE, False))
+
+
+def apply_share_mode_style() -> None:
+    """Large type and no sidebar while the PAL shares the screen (static CSS only)."""
+    if share_mode():
+        st.html(
+            "<style>[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl']"
+            " {display: none;} .stMainBlockContainer p, .stMainBlockContainer li,"
+            " .stMainBlockContainer label, .stMainBlockContainer textarea {font-size: 1.3rem !important;}"
+            " .stMainBlockContainer h1 {font-size: 2.6rem;} .stMainBlockContainer h2 {font-size: 2rem;}</style>"
+        )
+
+
+# --- safe text ---------------------------------------------------------------------
+
+
+def plain(text: str) -> str:
+    """Person-written text for st.markdown: HTML escaped and markdown made literal, so
+    it shows as typed and can't inject links, images or layout."""
+    escaped = html.escape(text, quote=False)
+    for char in "\\`*_{}[]()#+-.!|>~":
+        escaped = escaped.replace(char, "\\" + char)
+    return escaped.replace("\n", "  \n")
+
+
+def show_error(error: Exception) -> None:
+    st.error(str(error), icon=":material/error:")
+
+
+def attempt(action: Callable[[], object], done: str | None = None) -> bool:
+    """Run a store call for a button; show its error as a sentence instead of a trace."""
+    try:
+        action()
+    except (StoreError, ValueError) as error:
+        st.session_state["ui:flash_error"] = _message(error)
+        return False
+    if done:
+        st.session_state["ui:flash"] = done
+    return True
+
+
+def _message(error: Exception) -> str:
+    errors = getattr(error, "errors", None)
+    if callable(errors):  # pydantic ValidationError: keep the human part
+        return " ".join(str(e.get("msg", "")).removeprefix("Value error, ") for e in errors())
+    return str(error)
+
+
+def flash() -> None:
+    """Messages from callbacks, shown once at the top of the next run."""
+    if message := st.session_state.pop("ui:flash", None):
+        st.toast(message, icon=":material/check_circle:")
+    if message := st.session_state.pop("ui:flash_error", None):
+        st.error(message, icon=":material/error:")
+
+
+# --- autosaved notes ---------------------------------------------------------------
+
+
+def _note_key(session_id: int, phase: Phase, slot: str, visibility: Visibility) -> str:
+    return f"note:{session_id}:{phase.value}:{slot}:{visibility.value}"
+
+
+def _save_note(person_id: int, session_id: int, phase: Phase, slot: str, visibility: Visibility, question: str) -> None:
+    key = _note_key(session_id, phase, slot, visibility)
+    mine = st.session_state[key]
+    try:
+        note = store().save_note(
+            person_id, session_id, phase, slot, mine, visibility=visibility,
+            question_text=question, expected_version=st.session_state.get(key + ":v"),
+        )
+    except StaleWrite as conflict:
+        st.session_state[key] = conflict.current
+        st.session_state[key + ":v"] = conflict.version
+        st.session_state[key + ":loaded"] = conflict.current
+        st.session_state[key + ":conflict"] = (mine, str(conflict))
+        return
+    except (StoreError, ValueError) as error:
+        st.session_state[key + ":error"] = _message(error)
+        return
+    st.session_state[key + ":v"] = note.version
+    st.session_state[key + ":loaded"] = note.body
+    st.session_state.pop(key + ":error", None)
+
+
+def _keep_mine(key: str, mine: str, save_args: tuple) -> None:
+    """Save this person's text over the newer version they have now seen."""
+    st.session_state[key] = mine
+    st.session_state.pop(key + ":conflict", None)
+    _save_note(*save_args)
+
+
+def note_field(
+    person: Person,
+    session: Session,
+    notes: dict[tuple[str, str, str], object],
+    phase: Phase,
+    slot: str,
+    label: str,
+    *,
+    visibility: Visibility = Visibility.SHARED,
+    height: int = 100,
+    placeholder: str = "",
+) -> None:
+    """A text area saved when it is left. A newer version saved by the other person
+    replaces the text if this person has not changed it; a clash is shown, not lost."""
+    key = _note_key(session.id, phase, slot, visibility)
+    stored = notes.get((phase.value, slot, visibility.value))
+    stored_body, stored_version = (stored.body, stored.version) if stored else ("", None)
+    loaded = st.session_state.get(key + ":loaded")
+    if key not in st.session_state or (
+        stored_version != st.session_state.get(key + ":v") and st.session_state[key] == loaded
+    ):
+        st.session_state[key] = stored_body
+        st.session_state[key + ":v"] = stored_version
+        st.session_state[key + ":loaded"] = stored_body
+    if visibility == Visibility.PRIVATE:
+        label = f"🔒 {label} (private — only you see this)"
+    save_args = (person.id, session.id, phase, slot, visibility, label)
+    st.text_area(
+        label, key=key, height=height, placeholder=placeholder, max_chars=20_000,
+        on_change=_save_note, args=save_args,
+    )
+    if error := st.session_state.get(key + ":error"):
+        st.error(error)
+    if conflict := st.session_state.get(key + ":conflict"):
+        mine, message = conflict
+        with st.container(border=True):
+            st.warning(message, icon=":material/merge:")
+            st.caption("Your text (not saved yet):")
+            st.code(mine, language=None, wrap_lines=True)
+            left, right = st.columns(2)
+            left.button(
+                "Save my text instead", key=key + ":keep", on_click=_keep_mine, args=(key, mine, save_args),
+                help="Or copy from your text into the box to merge both; it saves when you leave the box.",
+            )
+            right.button("Keep their version", key=key + ":drop", on_click=st.session_state.pop, args=(key + ":conflict", None))
+
+
+def notes_by_slot(person: Person, session: Session, phase: Phase | None = None) -> dict:
+    return {
+        (n.phase.value, n.question_key, n.visibility.value): n
+        for n in store().notes(person.id, session.id, phase)
+    }
