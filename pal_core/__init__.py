@@ -1,0 +1,1 @@
+"""PAL Sessions core logic (no Streamlit imports)."""
