@@ -22,6 +22,7 @@ SECTIONS = ("prepare", "reflection", "development", "planning", "closing", "feed
 TAGS = frozenset({
     "wellbeing", "skills", "career", "kpis", "blockers", "feedback",
     "achievements", "learning", "priorities", "support", "actions", "process",
+    "to-mentee",  # feedback the PAL gives the mentee (the rest of feedback goes to the PAL)
 })
 
 DEFAULT_BANK_FOLDER = Path(__file__).resolve().parent.parent / "question_bank"

@@ -301,6 +301,16 @@ def m003_summaries_and_llm(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m004_history_indexes(db: sqlite_utils.Database) -> None:
+    # Overdue actions (History, the PAL overview) are the few open ones of a pairing with
+    # years of closed ones: a partial index keeps them one short range away.
+    db.execute(
+        "CREATE INDEX action_open_due ON action_item(pairing_id, due_date)"
+        " WHERE status NOT IN ('done', 'dropped')"
+    )
+
+
 # --- row mapping -------------------------------------------------------------------
 
 _SESSION_COLS = (
@@ -592,6 +602,21 @@ class Store:
             raise NotFound("That pairing")
         return Pairing(**dict(row))
 
+    def mark_sample(self, actor: int, pairing_id: int) -> None:
+        self.pairing(actor, pairing_id)
+        with self._tx() as db:
+            db.execute("UPDATE pairing SET is_sample = 1 WHERE id = ?", [pairing_id])
+
+    def remove_sample(self, actor: int, pairing_id: int) -> None:
+        """Delete a sample pairing with everything in it, and its sample PAL account."""
+        pairing = self.pairing(actor, pairing_id)
+        if not pairing.is_sample:
+            raise StoreError("Only a sample pairing can be removed this way.")
+        other = pairing.pal_id if pairing.mentee_id == actor else pairing.mentee_id
+        with self._tx() as db:
+            db.execute("DELETE FROM pairing WHERE id = ?", [pairing_id])
+            db.execute("DELETE FROM person WHERE id = ? AND password_hash IS NULL AND email LIKE '%@example.invalid'", [other])
+
     def set_session_minutes(self, actor: int, pairing_id: int, minutes: int) -> None:
         self.pairing(actor, pairing_id)
         if not 10 <= minutes <= 120:
@@ -655,6 +680,23 @@ class Store:
     def count_sessions(self, actor: int, pairing_id: int) -> int:
         self.pairing(actor, pairing_id)
         return self._one("SELECT count(*) FROM session WHERE pairing_id = ?", [pairing_id])[0]
+
+    def change_token(self, actor: int, session_id: int) -> tuple:
+        """Changes whenever anything this actor sees of the session is saved (cheap to poll)."""
+        row = self._one(
+            "SELECT s.version,"
+            " (SELECT count(*) || ':' || coalesce(max(updated_at), '') FROM note n WHERE n.session_id = s.id"
+            "   AND (n.visibility = 'shared' OR n.owner_id = :actor)),"
+            " (SELECT count(*) || ':' || coalesce(sum(version), 0) FROM action_item a WHERE a.pairing_id = s.pairing_id"
+            "   AND a.status NOT IN ('done', 'dropped')),"
+            " (SELECT count(*) || ':' || coalesce(sum(version), 0) FROM goal g WHERE g.session_id = s.id),"
+            " (SELECT count(*) || ':' || coalesce(max(id), 0) FROM agenda_item i WHERE i.session_id = s.id)"
+            f" FROM session s JOIN pairing p ON p.id = s.pairing_id WHERE s.id = :id AND {_MEMBER}",
+            {"id": session_id, "actor": actor},
+        )
+        if row is None:
+            raise NotFound("That session")
+        return tuple(row)
 
     def previous_session(self, actor: int, session: Session) -> Session | None:
         row = self._one(
@@ -1051,7 +1093,7 @@ class Store:
     def mark_questions_seen(self, actor: int, session_id: int, question_ids: Sequence[str]) -> None:
         session = self.session(actor, session_id)
         with self._tx() as db:
-            db.executemany(
+            db.conn.executemany(
                 "INSERT INTO question_seen VALUES (?, ?, ?) ON CONFLICT (pairing_id, question_id)"
                 " DO UPDATE SET session_id = max(session_id, excluded.session_id)",
                 [(session.pairing_id, qid, session_id) for qid in question_ids],
@@ -1156,3 +1198,416 @@ class Store:
     def llm_usage_totals(self) -> tuple[int, int, int]:
         row = self._one("SELECT count(*), coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0) FROM llm_usage")
         return row[0], row[1], row[2]
+
+    # --- history and export (issue 5) ----------------------------------------------------
+    # History pages and exports read a pairing's whole past, which may be years of weekly
+    # sessions: every count and page here is done in SQL, and every method is scoped to
+    # the actor's pairings like the rest of the store. Times compare as stored ISO text,
+    # as elsewhere in this file.
+
+    @staticmethod
+    def _range(start: dt.datetime | None, end: dt.datetime | None) -> dict:
+        return {"start": _iso(start) if start else "", "end": _iso(end) if end else "9999"}
+
+    def sessions_near(self, actor: int, pairing_id: int, when: dt.datetime, window: dt.timedelta) -> list[Session]:
+        """Sessions of the pairing scheduled within ``window`` of ``when``, either side."""
+        self.pairing(actor, pairing_id)
+        pad = window + dt.timedelta(days=1)  # stored offsets differ: widen the text range, then compare exactly
+        rows = self._all(
+            f"SELECT {_SESSION_COLS} FROM session s JOIN pairing p ON p.id = s.pairing_id"
+            " WHERE s.pairing_id = :pid AND s.scheduled_at >= :lo AND s.scheduled_at <= :hi ORDER BY s.scheduled_at",
+            {"pid": pairing_id, "lo": _iso(when - pad), "hi": _iso(when + pad)},
+        )
+        return [s for s in (_session(r, actor) for r in rows) if abs(s.scheduled_at - when) <= window]
+
+    def sessions_between(
+        self, actor: int, pairing_id: int, start: dt.datetime | None = None, end: dt.datetime | None = None,
+        *, limit: int = 1000, offset: int = 0, newest_first: bool = False,
+    ) -> list[Session]:
+        """Sessions scheduled in [start, end), oldest first unless ``newest_first``."""
+        self.pairing(actor, pairing_id)
+        order = "DESC" if newest_first else "ASC"
+        rows = self._all(
+            f"SELECT {_SESSION_COLS} FROM session s JOIN pairing p ON p.id = s.pairing_id"
+            " WHERE s.pairing_id = :pid AND s.scheduled_at >= :start AND s.scheduled_at < :end"
+            f" ORDER BY s.scheduled_at {order} LIMIT :limit OFFSET :offset",
+            {"pid": pairing_id, **self._range(start, end), "limit": limit, "offset": offset},
+        )
+        return [_session(r, actor) for r in rows]
+
+    def count_sessions_between(
+        self, actor: int, pairing_id: int, start: dt.datetime | None = None, end: dt.datetime | None = None
+    ) -> tuple[int, int]:
+        """(sessions, completed sessions) scheduled in [start, end)."""
+        self.pairing(actor, pairing_id)
+        row = self._one(
+            "SELECT count(*), coalesce(sum(status = 'completed'), 0) FROM session"
+            " WHERE pairing_id = :pid AND scheduled_at >= :start AND scheduled_at < :end",
+            {"pid": pairing_id, **self._range(start, end)},
+        )
+        return row[0], row[1]
+
+    def session_span(self, actor: int, pairing_id: int) -> tuple[dt.datetime | None, dt.datetime | None]:
+        """When the pairing's first and last sessions are scheduled (None, None without any)."""
+        self.pairing(actor, pairing_id)
+        row = self._one("SELECT min(scheduled_at), max(scheduled_at) FROM session WHERE pairing_id = ?", [pairing_id])
+        return _dt(row[0]), _dt(row[1])
+
+    def rating_points(
+        self, actor: int, pairing_id: int, start: dt.datetime | None = None, end: dt.datetime | None = None,
+        *, limit: int = 2000,
+    ) -> list[dict]:
+        """Rated sessions in [start, end), oldest first, as dicts with ``session_id,
+        scheduled_at, rating, why, plus_one``. The PAL sees a rating once it is shared."""
+        self.pairing(actor, pairing_id)
+        rows = self._all(
+            "SELECT s.id, s.scheduled_at, s.rating, s.rating_why, s.rating_plus_one"
+            " FROM session s JOIN pairing p ON p.id = s.pairing_id"
+            " WHERE s.pairing_id = :pid AND s.scheduled_at >= :start AND s.scheduled_at < :end"
+            f" AND s.rating IS NOT NULL AND {_PREP_VISIBLE} ORDER BY s.scheduled_at LIMIT :limit",
+            {"pid": pairing_id, "actor": actor, **self._range(start, end), "limit": limit},
+        )
+        return [
+            {"session_id": r[0], "scheduled_at": _dt(r[1]), "rating": r[2], "why": r[3], "plus_one": r[4]}
+            for r in rows
+        ]
+
+    def action_stats(
+        self, actor: int, pairing_id: int, start: dt.datetime | None, end: dt.datetime | None, today: dt.date
+    ) -> dict[str, int]:
+        """Counts over the actions agreed in sessions in [start, end): ``agreed, done,
+        dropped, open`` (not closed) and ``overdue`` (not closed, due before ``today``)."""
+        self.pairing(actor, pairing_id)
+        row = self._one(
+            "SELECT count(*), coalesce(sum(a.status = 'done'), 0), coalesce(sum(a.status = 'dropped'), 0),"
+            " coalesce(sum(a.status NOT IN ('done', 'dropped')), 0),"
+            " coalesce(sum(a.status NOT IN ('done', 'dropped') AND a.due_date < :today), 0)"
+            " FROM action_item a LEFT JOIN session f ON f.id = a.from_session_id"
+            " WHERE a.pairing_id = :pid AND coalesce(f.scheduled_at, a.created_at) >= :start"
+            " AND coalesce(f.scheduled_at, a.created_at) < :end",
+            {"pid": pairing_id, "today": today.isoformat(), **self._range(start, end)},
+        )
+        return dict(zip(("agreed", "done", "dropped", "open", "overdue"), tuple(row)))
+
+    _OVERDUE = "status NOT IN ('done', 'dropped') AND due_date < :today"  # matches index action_open_due
+
+    def overdue_actions(
+        self, actor: int, pairing_id: int, today: dt.date, *, limit: int = 10, offset: int = 0
+    ) -> list[ActionItem]:
+        """Actions not closed and due before ``today``, the longest overdue first."""
+        self.pairing(actor, pairing_id)
+        rows = self._all(
+            f"SELECT * FROM action_item WHERE pairing_id = :pid AND {self._OVERDUE}"
+            " ORDER BY due_date, id LIMIT :limit OFFSET :offset",
+            {"pid": pairing_id, "today": today.isoformat(), "limit": limit, "offset": offset},
+        )
+        return [_action(r) for r in rows]
+
+    def count_overdue_actions(self, actor: int, pairing_id: int, today: dt.date) -> int:
+        self.pairing(actor, pairing_id)
+        return self._one(
+            f"SELECT count(*) FROM action_item WHERE pairing_id = :pid AND {self._OVERDUE}",
+            {"pid": pairing_id, "today": today.isoformat()},
+        )[0]
+
+    def completed_actions(
+        self, actor: int, pairing_id: int, start: dt.datetime | None = None, end: dt.datetime | None = None,
+        *, limit: int = 1000, offset: int = 0,
+    ) -> list[tuple[ActionItem, dt.datetime | None]]:
+        """Done actions closed in [start, end), oldest first, with when they were closed:
+        the closing session's time, else when they were marked done."""
+        self.pairing(actor, pairing_id)
+        rows = self._all(
+            "SELECT * FROM (SELECT a.*, coalesce(c.scheduled_at, (SELECT max(e.at) FROM action_event e"
+            "   WHERE e.action_id = a.id AND e.status = 'done')) AS closed_at"
+            " FROM action_item a LEFT JOIN session c ON c.id = a.closed_in_session_id"
+            " WHERE a.pairing_id = :pid AND a.status = 'done')"
+            " WHERE coalesce(closed_at, '') >= :start AND coalesce(closed_at, '') < :end"
+            " ORDER BY closed_at, id LIMIT :limit OFFSET :offset",
+            {"pid": pairing_id, **self._range(start, end), "limit": limit, "offset": offset},
+        )
+        return [(_action(r), _dt(r["closed_at"])) for r in rows]
+
+    _HISTORY_GOALS = (
+        " FROM goal g JOIN pairing p ON p.id = g.pairing_id LEFT JOIN session s ON s.id = g.session_id"
+        f" WHERE g.pairing_id = :pid AND (g.prep = 0 OR {_PREP_VISIBLE})"
+        " AND (s.id IS NULL OR (s.scheduled_at >= :start AND s.scheduled_at < :end))"
+    )
+
+    def history_goals(
+        self, actor: int, pairing_id: int, start: dt.datetime | None = None, end: dt.datetime | None = None,
+        *, limit: int = 10, offset: int = 0,
+    ) -> list[tuple[Goal, dt.datetime | None]]:
+        """Goals set in sessions in [start, end) (and goals without a session), newest
+        first, each with the time of the session it was set in."""
+        self.pairing(actor, pairing_id)
+        rows = self._all(
+            f"SELECT g.*, s.scheduled_at AS set_at{self._HISTORY_GOALS} ORDER BY g.id DESC LIMIT :limit OFFSET :offset",
+            {"pid": pairing_id, "actor": actor, **self._range(start, end), "limit": limit, "offset": offset},
+        )
+        return [(_goal(r), _dt(r["set_at"])) for r in rows]
+
+    def count_history_goals(
+        self, actor: int, pairing_id: int, start: dt.datetime | None = None, end: dt.datetime | None = None
+    ) -> tuple[int, int]:
+        """(goals, goals done) among those :meth:`history_goals` pages through."""
+        self.pairing(actor, pairing_id)
+        row = self._one(
+            f"SELECT count(*), coalesce(sum(g.done), 0){self._HISTORY_GOALS}",
+            {"pid": pairing_id, "actor": actor, **self._range(start, end)},
+        )
+        return row[0], row[1]
+
+    _FEEDBACK = (
+        " FROM session s JOIN note n ON n.session_id = s.id"
+        " WHERE s.pairing_id = :pid AND s.scheduled_at >= :start AND s.scheduled_at < :end"
+        " AND n.phase = 'closing' AND n.question_key >= 'feedback:' AND n.question_key < 'feedback;'"
+        " AND n.visibility = 'shared' AND n.body != ''"
+    )
+
+    def feedback_notes(
+        self, actor: int, pairing_id: int, start: dt.datetime | None = None, end: dt.datetime | None = None,
+        *, limit: int = 20, offset: int = 0, newest_first: bool = True,
+    ) -> list[dict]:
+        """Shared answers to the closing feedback questions in [start, end), as dicts with
+        ``session_id, scheduled_at, direction`` ("mentee": mentee → PAL, "pal": PAL →
+        mentee), ``question, answer``."""
+        self.pairing(actor, pairing_id)
+        order = "DESC" if newest_first else "ASC"
+        rows = self._all(
+            f"SELECT s.id, s.scheduled_at, n.question_key, n.question_text, n.body{self._FEEDBACK}"
+            f" ORDER BY s.scheduled_at {order}, n.question_key, n.id LIMIT :limit OFFSET :offset",
+            {"pid": pairing_id, **self._range(start, end), "limit": limit, "offset": offset},
+        )
+        return [
+            {"session_id": r[0], "scheduled_at": _dt(r[1]), "direction": (r[2].split(":") + [""])[1],
+             "question": r[3], "answer": r[4]}
+            for r in rows
+        ]
+
+    def count_feedback_notes(
+        self, actor: int, pairing_id: int, start: dt.datetime | None = None, end: dt.datetime | None = None
+    ) -> int:
+        self.pairing(actor, pairing_id)
+        return self._one(f"SELECT count(*){self._FEEDBACK}", {"pid": pairing_id, **self._range(start, end)})[0]
+
+    def summaries_between(
+        self, actor: int, pairing_id: int, start: dt.datetime | None = None, end: dt.datetime | None = None
+    ) -> dict[int, str]:
+        """Session id → summary text, for the sessions in [start, end) that have one."""
+        self.pairing(actor, pairing_id)
+        rows = self._all(
+            "SELECT s.id, su.body FROM session s JOIN summary su ON su.session_id = s.id"
+            " WHERE s.pairing_id = :pid AND s.scheduled_at >= :start AND s.scheduled_at < :end",
+            {"pid": pairing_id, **self._range(start, end)},
+        )
+        return {r[0]: r[1] for r in rows}
+
+    def pal_overview(self, actor: int, now: dt.datetime, today: dt.date) -> list[dict]:
+        """One dict per pairing in which the actor is the PAL: ``pairing_id, mentee_name,
+        next_session_at, next_agenda_shared`` (None without a next session), ``overdue``
+        (actions), ``last_rating, last_rating_at`` (shared ratings only)."""
+        rows = self._all(
+            "SELECT p.id, m.display_name,"
+            " (SELECT n.scheduled_at || '|' || (n.agenda_shared_at IS NOT NULL) FROM session n"
+            "   WHERE n.pairing_id = p.id AND n.scheduled_at >= :now AND n.status != 'completed'"
+            "   ORDER BY n.scheduled_at LIMIT 1),"
+            " (SELECT count(*) FROM action_item a WHERE a.pairing_id = p.id"
+            "   AND a.status NOT IN ('done', 'dropped') AND a.due_date < :today),"
+            " (SELECT r.rating || '|' || r.scheduled_at FROM session r WHERE r.pairing_id = p.id"
+            "   AND r.rating IS NOT NULL AND r.agenda_shared_at IS NOT NULL AND r.scheduled_at <= :now"
+            "   ORDER BY r.scheduled_at DESC LIMIT 1)"
+            " FROM pairing p JOIN person m ON m.id = p.mentee_id WHERE p.pal_id = :actor"
+            " ORDER BY m.display_name, p.id",
+            {"actor": actor, "now": _iso(now), "today": today.isoformat()},
+        )
+        overview = []
+        for pid, name, upcoming, overdue, rated in rows:
+            next_at, shared = upcoming.rsplit("|", 1) if upcoming else (None, None)
+            rating, rated_at = rated.split("|", 1) if rated else (None, None)
+            overview.append({
+                "pairing_id": pid, "mentee_name": name, "next_session_at": _dt(next_at),
+                "next_agenda_shared": None if shared is None else shared == "1", "overdue": overdue,
+                "last_rating": int(rating) if rating else None, "last_rating_at": _dt(rated_at),
+            })
+        return overview
+
+    # The export holds every row of the actor's pairings that the actor may see: shared
+    # notes and their own private ones, the mentee's unshared preparation only for the
+    # mentee. People are named by e-mail; ids are this database's (pal_core.export
+    # renumbers them for the file, and import_rows maps them to new ones).
+
+    def export_rows(self, actor: int) -> dict[str, list[dict]]:
+        mine = f"(SELECT p.id FROM pairing p WHERE {_MEMBER})"
+        in_session = f"JOIN session s ON s.id = {{}}.session_id JOIN pairing p ON p.id = s.pairing_id WHERE {_MEMBER}"
+        queries = {
+            "people": "SELECT email, display_name FROM person WHERE id IN"
+                      f" (SELECT p.mentee_id FROM pairing p WHERE {_MEMBER} UNION SELECT p.pal_id FROM pairing p WHERE {_MEMBER})"
+                      " ORDER BY email",
+            "pairings": "SELECT p.id, m.email AS mentee, pl.email AS pal, p.cadence_days, p.session_minutes,"
+                        f" p.created_at, p.is_sample FROM {_PAIRING_FROM} WHERE {_MEMBER} ORDER BY p.id",
+            "kpis": f"SELECT id, pairing_id, text FROM kpi WHERE pairing_id IN {mine} ORDER BY id",
+            "sessions": "SELECT s.id, s.pairing_id, s.scheduled_at, s.status, s.started_at, s.ended_at,"
+                        f" CASE WHEN {_PREP_VISIBLE} THEN s.rating END AS rating,"
+                        f" CASE WHEN {_PREP_VISIBLE} THEN s.rating_why ELSE '' END AS rating_why,"
+                        f" CASE WHEN {_PREP_VISIBLE} THEN s.rating_plus_one ELSE '' END AS rating_plus_one,"
+                        " s.agenda_shared_at, s.current_phase, s.phase_seconds, s.timer_running_since,"
+                        " s.next_session_at, s.version"
+                        f" FROM session s JOIN pairing p ON p.id = s.pairing_id WHERE {_MEMBER} ORDER BY s.id",
+            "agenda_items": "SELECT a.id, a.session_id, a.kind, a.text, a.position FROM agenda_item a"
+                            f" {in_session.format('a')} AND {_PREP_VISIBLE} ORDER BY a.id",
+            "notes": "SELECT n.id, n.session_id, n.phase, n.question_key, n.question_text, n.body,"
+                     " au.email AS author, n.visibility, ow.email AS owner, n.version, n.updated_at FROM note n"
+                     " JOIN person au ON au.id = n.author_id LEFT JOIN person ow ON ow.id = n.owner_id"
+                     f" {in_session.format('n')} AND (n.visibility = 'shared' OR n.owner_id = :actor) ORDER BY n.id",
+            "actions": "SELECT id, pairing_id, text, owner, due_date, status, blocker, from_session_id,"
+                       f" closed_in_session_id, created_at, version FROM action_item WHERE pairing_id IN {mine} ORDER BY id",
+            "action_events": "SELECT e.id, e.action_id, e.session_id, e.at, e.status, e.note, pe.email AS by"
+                             " FROM action_event e JOIN action_item a ON a.id = e.action_id"
+                             f" LEFT JOIN person pe ON pe.id = e.by_id WHERE a.pairing_id IN {mine} ORDER BY e.id",
+            "goals": "SELECT g.id, g.pairing_id, g.session_id, g.text, g.kpi, g.smart_json, g.done, g.prep, g.version"
+                     " FROM goal g JOIN pairing p ON p.id = g.pairing_id LEFT JOIN session s ON s.id = g.session_id"
+                     f" WHERE {_MEMBER} AND (g.prep = 0 OR {_PREP_VISIBLE}) ORDER BY g.id",
+            "custom_questions": "SELECT c.id, c.pairing_id, c.section, c.text, pe.email AS created_by, c.created_at"
+                                " FROM custom_question c LEFT JOIN person pe ON pe.id = c.created_by"
+                                f" WHERE c.pairing_id IN {mine} ORDER BY c.id",
+            "questions_seen": f"SELECT pairing_id, question_id, session_id FROM question_seen WHERE pairing_id IN {mine}"
+                              " ORDER BY pairing_id, question_id",
+            "questions_pinned": f"SELECT pairing_id, question_id FROM question_pin WHERE pairing_id IN {mine}"
+                                " ORDER BY pairing_id, question_id",
+            "summaries": "SELECT su.session_id, su.body, su.source, su.version, pe.email AS edited_by, su.edited_at,"
+                         " su.agreed_by_mentee_at, su.agreed_by_pal_at FROM summary su"
+                         f" LEFT JOIN person pe ON pe.id = su.edited_by {in_session.format('su')} ORDER BY su.session_id",
+            "summary_revisions": "SELECT r.id, r.session_id, r.version, r.body, pe.email AS edited_by, r.edited_at"
+                                 f" FROM summary_revision r LEFT JOIN person pe ON pe.id = r.edited_by"
+                                 f" {in_session.format('r')} ORDER BY r.id",
+        }
+        with self._tx():  # one snapshot: a save landing mid-export can't tear the file
+            return {table: [dict(r) for r in self._all(sql, {"actor": actor})] for table, sql in queries.items()}
+
+    def import_rows(self, actor: int, doc: dict[str, list[dict]]) -> list[int]:
+        """Add the pairings of an export (validated by ``pal_core.export.read_export``)
+        to this database, in one transaction: everything or nothing. Returns the new
+        pairing ids.
+
+        :raises StoreError: when a person in the file has no account here, when the
+          actor is not in one of its pairings, or when this database already has a
+          pairing of the same two people (import into a fresh database, or remove it).
+        """
+        import re
+
+        people: dict[str, int] = {}
+        for person in doc.get("people", []):
+            row = self._one("SELECT id FROM person WHERE email = ?", [person["email"]])
+            if row is None:
+                raise StoreError(
+                    f"{person['email']} has no account in this database yet. Ask them to sign up (or sign in once),"
+                    " then import the file again. Nothing was imported."
+                )
+            people[person["email"].casefold()] = row[0]
+
+        def pid(email: str | None) -> int | None:
+            if email is None:
+                return None
+            try:
+                return people[email.casefold()]
+            except KeyError:
+                raise StoreError(f"{email} is used in the file but not listed in its people. Nothing was imported.") from None
+
+        for pairing in doc.get("pairings", []):
+            mentee, pal = pid(pairing["mentee"]), pid(pairing["pal"])
+            if actor not in (mentee, pal):
+                raise StoreError(
+                    f"The file holds a pairing of {pairing['mentee']} and {pairing['pal']}, which you are not part of."
+                    " Import only your own export. Nothing was imported."
+                )
+            if self._one("SELECT 1 FROM pairing WHERE mentee_id = ? AND pal_id = ?", [mentee, pal]):
+                raise StoreError(
+                    f"This database already has a pairing of {pairing['mentee']} (mentee) and {pairing['pal']} (PAL)."
+                    " Import into a fresh database, or remove that pairing first. Nothing was imported."
+                )
+
+        custom_key = re.compile(r"custom-(\d+)")
+        ids: dict[str, dict[int, int]] = {"pairing": {}, "session": {}, "action": {}, "custom": {}}
+
+        def new(kind: str, old: int | None) -> int | None:
+            return None if old is None else ids[kind][old]
+
+        def key(question_id: str) -> str:
+            found = custom_key.fullmatch(question_id)
+            if found and int(found[1]) in ids["custom"]:
+                return f"custom-{ids['custom'][int(found[1])]}"
+            return question_id
+
+        def insert(db: sqlite_utils.Database, table: str, row: dict, *copied: str, **mapped: object) -> int:
+            values = {**{c: row[c] for c in copied}, **mapped}  # column names are ours, never the file's
+            cols = ", ".join(values)
+            marks = ", ".join(f":{c}" for c in values)
+            return db.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", values).lastrowid
+
+        try:
+            with self._tx() as db:
+                for r in doc.get("pairings", []):
+                    ids["pairing"][r["id"]] = insert(
+                        db, "pairing", r, "cadence_days", "session_minutes", "created_at",
+                        mentee_id=pid(r["mentee"]), pal_id=pid(r["pal"]), is_sample=int(r["is_sample"]),
+                    )
+                for r in doc.get("kpis", []):
+                    insert(db, "kpi", r, "text", pairing_id=new("pairing", r["pairing_id"]))
+                for r in doc.get("sessions", []):
+                    ids["session"][r["id"]] = insert(
+                        db, "session", r, "scheduled_at", "status", "started_at", "ended_at", "rating", "rating_why",
+                        "rating_plus_one", "agenda_shared_at", "current_phase", "phase_seconds", "timer_running_since",
+                        "next_session_at", "version", pairing_id=new("pairing", r["pairing_id"]),
+                    )
+                for r in doc.get("agenda_items", []):
+                    insert(db, "agenda_item", r, "kind", "text", "position", session_id=new("session", r["session_id"]))
+                for r in doc.get("custom_questions", []):
+                    ids["custom"][r["id"]] = insert(
+                        db, "custom_question", r, "section", "text", "created_at",
+                        pairing_id=new("pairing", r["pairing_id"]), created_by=pid(r["created_by"]),
+                    )
+                for r in doc.get("notes", []):
+                    insert(
+                        db, "note", r, "phase", "question_text", "body", "visibility", "version", "updated_at",
+                        session_id=new("session", r["session_id"]), question_key=key(r["question_key"]),
+                        author_id=pid(r["author"]), owner_id=pid(r["owner"]) or 0,
+                    )
+                for r in doc.get("actions", []):
+                    ids["action"][r["id"]] = insert(
+                        db, "action_item", r, "text", "owner", "due_date", "status", "blocker", "created_at", "version",
+                        pairing_id=new("pairing", r["pairing_id"]), from_session_id=new("session", r["from_session_id"]),
+                        closed_in_session_id=new("session", r["closed_in_session_id"]),
+                    )
+                for r in doc.get("action_events", []):
+                    insert(
+                        db, "action_event", r, "at", "status", "note", action_id=new("action", r["action_id"]),
+                        session_id=new("session", r["session_id"]), by_id=pid(r["by"]),
+                    )
+                for r in doc.get("goals", []):
+                    insert(
+                        db, "goal", r, "text", "kpi", "smart_json", "version", pairing_id=new("pairing", r["pairing_id"]),
+                        session_id=new("session", r["session_id"]), done=int(r["done"]), prep=int(r["prep"]),
+                    )
+                for r in doc.get("questions_seen", []):
+                    insert(
+                        db, "question_seen", r, pairing_id=new("pairing", r["pairing_id"]),
+                        question_id=key(r["question_id"]), session_id=new("session", r["session_id"]),
+                    )
+                for r in doc.get("questions_pinned", []):
+                    insert(db, "question_pin", r, pairing_id=new("pairing", r["pairing_id"]), question_id=key(r["question_id"]))
+                for r in doc.get("summaries", []):
+                    insert(
+                        db, "summary", r, "body", "source", "version", "edited_at", "agreed_by_mentee_at", "agreed_by_pal_at",
+                        session_id=new("session", r["session_id"]), edited_by=pid(r["edited_by"]),
+                    )
+                for r in doc.get("summary_revisions", []):
+                    insert(
+                        db, "summary_revision", r, "version", "body", "edited_at",
+                        session_id=new("session", r["session_id"]), edited_by=pid(r["edited_by"]),
+                    )
+        except KeyError as missing:
+            raise StoreError(f"The file refers to a row it does not contain ({missing}). Nothing was imported.") from None
+        except sqlite3.IntegrityError as error:
+            raise StoreError(f"The file's rows contradict each other ({error}). Nothing was imported.") from None
+        return list(ids["pairing"].values())

@@ -5,6 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from pal_core.models import NewSession, Role, SessionStatus
+from pal_core.sample import load_sample
 from views import ui
 
 person = ui.me()
@@ -50,12 +51,19 @@ with st.expander("Pair with someone", expanded=not store.pairings(person.id)):
 pairing = ui.choose_pairing(person)
 if pairing is None:
     st.info("You are not paired with anyone yet. Create an invite code above, or enter one you received.")
+    st.write("Just looking around? Load a sample pairing with a few past sessions; you can remove it again.")
+    st.button("Load sample pairing", key="home:sample", icon=":material/science:",
+              on_click=ui.attempt, args=(lambda: load_sample(store, person), "Sample pairing loaded."))
     st.stop()
 
 other = pairing.other_name(person.id)
 you = pairing.role_of(person.id)
 st.subheader(f"With {other}" + (" · sample" if pairing.is_sample else ""))
 st.caption(f"You are the {'mentee' if you == Role.MENTEE else 'PAL'} · sessions of {pairing.session_minutes} minutes")
+if pairing.is_sample:
+    st.warning("This is a **sample pairing** with made-up sessions, for exploring the app.", icon=":material/science:")
+    st.button("Remove sample pairing", key="home:remove_sample",
+              on_click=ui.attempt, args=(lambda: store.remove_sample(person.id, pairing.id), "Sample pairing removed."))
 
 
 def _schedule(pairing_id: int) -> None:

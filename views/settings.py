@@ -1,8 +1,35 @@
-"""Placeholder until built."""
+"""Settings: session length, AI status and what it sends, sample data."""
+
 import streamlit as st
 
+from pal_core.config import load_settings
 from views import ui
 
-ui.me()
-st.title("settings")
-st.info("Coming soon.")
+person = ui.me()
+store = ui.store()
+st.title("Settings")
+
+pairing = ui.choose_pairing(person)
+if pairing is not None:
+    st.subheader("Session length")
+    key = f"settings:minutes:{pairing.id}"
+    st.session_state.setdefault(key, pairing.session_minutes)
+    st.number_input(
+        "Minutes per session", min_value=10, max_value=120, step=5, key=key,
+        on_change=ui.attempt,
+        args=(lambda: store.set_session_minutes(person.id, pairing.id, st.session_state[key]), "Session length saved."),
+        help="Phase budgets are 5 % opening, 30 % each for reflection, development and planning, 5 % closing.",
+    )
+
+st.subheader("AI assistance")
+llm = load_settings().llm
+if llm.enabled:
+    st.success(f"On: model `{llm.model}`" + (f" at `{llm.base_url}`" if llm.base_url else "") + f", at most {llm.budget_s:.0f} s per request.")
+    st.caption("Only shared text is sent — never private notes. The key is read from the environment or secrets and never shown or stored.")
+    calls, prompt_tokens, completion_tokens = store.llm_usage_totals()
+    st.caption(f"Usage so far: {calls} requests, {prompt_tokens:,} prompt and {completion_tokens:,} completion tokens.")
+else:
+    st.info(
+        "AI is off: SMART checks, rewrites, follow-up questions and summaries come from the built-in engine. "
+        "To use a model, set PAL_LLM_BASE_URL, PAL_LLM_MODEL and PAL_LLM_API_KEY (see the README)."
+    )

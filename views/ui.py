@@ -13,6 +13,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from pal_core import auth
+from pal_core.assist import Assistant
 from pal_core.config import load_settings
 from pal_core.models import Pairing, Person, Phase, Session, Visibility
 from pal_core.store import DatabaseUnreadable, NotFound, StaleWrite, Store, StoreError
@@ -39,6 +40,30 @@ def store() -> Store:
 @st.cache_resource(show_spinner=False)
 def bank() -> QuestionBank:
     return load_bank()
+
+
+@st.cache_resource(show_spinner=False)
+def assistant() -> Assistant:
+    return Assistant(load_settings().llm, store())
+
+
+def source_caption(source: str, notice: str | None) -> None:
+    """Say where a suggestion came from, and why the built-in engine answered."""
+    if source == "llm":
+        st.caption(":material/smart_toy: Suggested by the AI model")
+    else:
+        st.caption(":material/memory: Suggested by the built-in engine" + ("" if assistant().enabled else " (AI is off)"))
+    if notice:
+        st.warning(notice, icon=":material/cloud_off:")
+
+
+def show_suggestions(suggestions) -> None:
+    source_caption(suggestions.source, suggestions.notice)
+    st.markdown("\n".join(f"- {plain(item)}" for item in suggestions.items))
+
+
+def kpi_texts(person: Person, pairing: Pairing) -> list[str]:
+    return [k.text for k in store().kpis(person.id, pairing.id)]
 
 
 # --- who is signed in --------------------------------------------------------------

@@ -1,0 +1,166 @@
+"""AppTest page tests of the session flow: every page and phase for both people, privacy
+of preparation and private notes (also in screen-share mode), autosave and conflicts."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pal_core.models import NewSession, Phase, Role, Visibility
+from pal_core.store import Store
+
+SESSION_PAGES = [
+    "views/prepare.py",
+    "views/get_ready.py",
+    "views/reflection.py",
+    "views/development.py",
+    "views/planning.py",
+    "views/closing.py",
+]
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+SECRET = "MENTEEPRIVATE7f3a"
+PAL_SECRET = "PALPRIVATE91bc"
+PREP_SECRET = "UNSHAREDPREP44d2"
+
+
+@pytest.fixture
+def pair(tmp_path, monkeypatch):
+    path = tmp_path / "pal.db"
+    monkeypatch.setenv("PAL_DB_PATH", str(path))
+    store = Store(path)
+    ana = store.create_person("ana@example.com", "Ana", None)
+    ben = store.create_person("ben@example.com", "Ben", None)
+    pairing = store.accept_invite(ben.id, store.create_invite(ana.id, Role.MENTEE))
+    now = dt.datetime.now(dt.timezone.utc)
+    session = store.schedule_session(ana.id, pairing.id, NewSession.at(now + dt.timedelta(days=3), now=now))
+    return store, ana, ben, pairing, session
+
+
+def open_page(person, page, session_id, **state):
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state["auth:person"] = person
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.query_params["session"] = str(session_id)
+    at.run()
+    at.switch_page(page)
+    at.query_params["session"] = str(session_id)
+    return at.run()
+
+
+def page_text(at) -> str:
+    parts = [e.value for e in at.markdown] + [e.value for e in at.caption] + [e.value for e in at.code]
+    parts += [e.value for e in at.text_area] + [e.value for e in at.text_input] + [str(e.value) for e in at.info]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.parametrize("page", SESSION_PAGES)
+@pytest.mark.parametrize("who", ["mentee", "pal"])
+def test_every_session_page_renders_for_both(pair, page, who):
+    store, ana, ben, pairing, session = pair
+    at = open_page(ana if who == "mentee" else ben, page, session.id)
+    assert not at.exception, at.exception
+    assert at.title, "page shows a title"
+
+
+def test_unshared_prep_is_hidden_from_the_pal_until_shared(pair):
+    store, ana, ben, pairing, session = pair
+    store.add_agenda_item(ana.id, session.id, "point", PREP_SECRET)
+    for page in ("views/get_ready.py", "views/reflection.py"):
+        assert PREP_SECRET not in page_text(open_page(ben, page, session.id))
+    store.share_agenda(ana.id, session.id)
+    assert PREP_SECRET in page_text(open_page(ben, "views/get_ready.py", session.id))
+
+
+@pytest.mark.parametrize("page", SESSION_PAGES[2:])
+def test_screen_share_mode_shows_nothing_private(pair, page):
+    store, ana, ben, pairing, session = pair
+    store.add_agenda_item(ana.id, session.id, "point", PREP_SECRET)
+    for phase in Phase:
+        store.save_note(ana.id, session.id, phase, "private", SECRET, visibility=Visibility.PRIVATE, expected_version=None)
+        store.save_note(ben.id, session.id, phase, "private", PAL_SECRET, visibility=Visibility.PRIVATE, expected_version=None)
+    store.save_note(ben.id, session.id, Phase.OPENING, "pal:prep", PAL_SECRET, visibility=Visibility.PRIVATE, expected_version=None)
+    for person in (ana, ben):
+        normal = page_text(open_page(person, page, session.id))
+        own = SECRET if person == ana else PAL_SECRET
+        other = PAL_SECRET if person == ana else SECRET
+        assert own in normal, "outside share mode a person sees their own private notes"
+        assert other not in normal
+        shared_screen = page_text(open_page(person, page, session.id, **{"ui:share_mode": True}))
+        for secret in (SECRET, PAL_SECRET, PREP_SECRET):
+            assert secret not in shared_screen
+
+
+def test_note_autosaves_on_change_and_survives_a_new_browser_session(pair):
+    store, ana, ben, pairing, session = pair
+    at = open_page(ana, "views/reflection.py", session.id)
+    key = f"note:{session.id}:reflection:reflection:successes:shared"
+    text = "Shipped the API 🚀 — مرحبا <script>alert(1)</script> **bold**"
+    at.text_area(key=key).input(text).run()
+    assert not at.exception
+    assert store.notes(ben.id, session.id, Phase.REFLECTION)[0].body == text
+    again = open_page(ben, "views/reflection.py", session.id)
+    assert again.text_area(key=key).value == text
+
+
+def test_a_stale_save_shows_both_texts_and_loses_neither(pair):
+    store, ana, ben, pairing, session = pair
+    key = f"note:{session.id}:reflection:reflection:successes:shared"
+    ana_at = open_page(ana, "views/reflection.py", session.id)
+    ben_at = open_page(ben, "views/reflection.py", session.id)
+    ana_at.text_area(key=key).input("Ana's version").run()
+    ben_at.text_area(key=key).input("Ben's version").run()
+    assert not ben_at.exception
+    assert ben_at.text_area(key=key).value == "Ana's version"  # the newer text is shown
+    assert "Ben's version" in [c.value for c in ben_at.code]  # and Ben's own is kept beside it
+    assert store.notes(ben.id, session.id, Phase.REFLECTION)[0].body == "Ana's version"
+    ben_at.button(key=key + ":keep").click().run()
+    assert store.notes(ana.id, session.id, Phase.REFLECTION)[0].body == "Ben's version"
+
+
+def test_outsider_gets_no_access_by_deep_link(pair, tmp_path):
+    store, ana, ben, pairing, session = pair
+    eve = store.create_person("eve@example.com", "Eve", None)
+    store.save_note(ana.id, session.id, Phase.REFLECTION, "reflection:successes", "ana's shared words", expected_version=None)
+    for page in SESSION_PAGES + ["views/summary.py"]:
+        at = open_page(eve, page, session.id)
+        assert not at.exception
+        assert any("not found" in e.value for e in at.error), page
+        assert "ana's shared words" not in page_text(at)
+
+
+def test_next_and_previous_move_the_timer_phase(pair):
+    store, ana, ben, pairing, session = pair
+    at = open_page(ben, "views/reflection.py", session.id)
+    at.button(key="runner:start").click().run()
+    assert store.session(ben.id, session.id).timer_running_since is not None
+    at.button(key="runner:next").click().run()
+    assert store.session(ben.id, session.id).current_phase == Phase.DEVELOPMENT
+
+
+def test_agreed_actions_carry_over_to_the_next_reflection(pair):
+    store, ana, ben, pairing, session = pair
+    at = open_page(ben, "views/planning.py", session.id)
+    at.text_input(key=f"newaction:{session.id}:text").input("Write and merge 10 unit tests for Project X by Friday").run()
+    at.button(key=f"newaction:{session.id}:add").click().run()
+    assert not at.exception
+    assert [a.text for a in store.session_actions(ana.id, session.id)] == ["Write and merge 10 unit tests for Project X by Friday"]
+    later = store.schedule_session(ana.id, pairing.id, NewSession.at(session.scheduled_at + dt.timedelta(days=7), now=session.scheduled_at))
+    nxt = open_page(ana, "views/reflection.py", later.id)
+    assert "Write and merge 10 unit tests for Project X by Friday" in page_text(nxt)
+
+
+def test_bad_input_is_shown_as_text_and_saved_intact(pair):
+    store, ana, ben, pairing, session = pair
+    at = open_page(ana, "views/prepare.py", session.id)
+    key = f"agenda:new:{session.id}:point"
+    for text in ("<img src=x onerror=alert(1)>", "[click](javascript:alert(1))", "שלום 👋🏽 " + "x" * 400):
+        at.text_input(key=key).input(text).run()
+        at.button(key=key + ":add").click().run()
+        assert not at.exception
+    at.text_input(key=key).input("   ").run()
+    at.button(key=key + ":add").click().run()
+    assert any("can't be empty" in e.value for e in at.error)
+    stored = [i.text for i in store.agenda(ana.id, session.id)]
+    assert stored == ["<img src=x onerror=alert(1)>", "[click](javascript:alert(1))", "שלום 👋🏽 " + "x" * 400]

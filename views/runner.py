@@ -1,0 +1,218 @@
+"""The session runner's shared parts: header with pacing timer, phase navigation,
+screen-share toggle, live refresh, and the question panel each phase uses."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pal_core import pacing
+from pal_core.models import Pairing, Person, Phase, Session, SessionStatus, Visibility
+from pal_core.questions import Question, custom_question, suggest
+from views import ui
+
+PHASE_PAGES = {
+    Phase.OPENING: "views/reflection.py",
+    Phase.REFLECTION: "views/reflection.py",
+    Phase.DEVELOPMENT: "views/development.py",
+    Phase.PLANNING: "views/planning.py",
+    Phase.CLOSING: "views/closing.py",
+}
+PHASE_TITLES = {
+    Phase.OPENING: "Opening",
+    Phase.REFLECTION: "Reflection",
+    Phase.DEVELOPMENT: "Development",
+    Phase.PLANNING: "Planning",
+    Phase.CLOSING: "Closing",
+}
+ORDER = list(Phase)
+
+
+def _set_timer(person_id: int, session: Session, change) -> None:
+    phase, seconds, since = change(session, ui.now())
+    ui.attempt(lambda: ui.store().set_phase_timer(person_id, session.id, phase, seconds, since))
+
+
+def _go(person_id: int, session_id: int, phase: Phase) -> None:
+    session = ui.store().session(person_id, session_id)
+    _set_timer(person_id, session, lambda s, now: pacing.switch(s, phase, now))
+    st.session_state["runner:go"] = PHASE_PAGES[phase]
+
+
+def _toggle_share_mode() -> None:
+    st.session_state[ui.SHARE_MODE] = not ui.share_mode()
+
+
+def header(person: Person, pairing: Pairing, session: Session, phase: Phase) -> None:
+    """Title, share-mode toggle, the pacing timer, and Previous/Next."""
+    if target := st.session_state.pop("runner:go", None):
+        st.switch_page(target, query_params={"session": str(session.id)})
+    title_col, toggle_col = st.columns([4, 1])
+    title_col.title(PHASE_TITLES[phase])
+    title_col.caption(
+        f"Session of {ui.when(session.scheduled_at)} · {ui.plain(pairing.mentee_name)} (mentee) with "
+        f"{ui.plain(pairing.pal_name)} (PAL)"
+    )
+    toggle_col.button(
+        "Leave screen-share mode" if ui.share_mode() else "Screen-share mode",
+        key="runner:share", on_click=_toggle_share_mode, icon=":material/present_to_all:",
+        help="Large type, no sidebar, nothing private on screen.",
+    )
+    if session.status == SessionStatus.COMPLETED:
+        st.info("This session is completed. Its summary is on the **Summary** page.")
+    # What this run shows; the timer fragment reruns the page when it changes.
+    st.session_state["runner:token"] = ui.store().change_token(person.id, session.id)
+    _timer(person, pairing, session.id, phase)
+    _phase_nav(person, session, phase)
+
+
+@st.fragment(run_every=2)
+def _timer(person: Person, pairing: Pairing, session_id: int, phase: Phase) -> None:
+    """Redrawn every 2 s; also reruns the page when the other person saved something."""
+    store = ui.store()
+    session = store.session(person.id, session_id)
+    if st.session_state.get("runner:token") != store.change_token(person.id, session_id):
+        st.rerun(scope="app")
+    clocks = pacing.pacing(session, pairing.session_minutes, ui.now())
+    with st.container(border=True):
+        cols = st.columns([1, 1, 1, 1, 1, 1.3])
+        for col, clock in zip(cols, clocks.phases):
+            label = PHASE_TITLES[clock.phase]
+            mark = "▶ " if clock.phase == clocks.current and clocks.running else ""
+            over = f" · **{pacing.mmss(clock.over_s)} over**" if clock.over_s else ""
+            col.markdown(f"{mark}**{label}**  \n{pacing.mmss(clock.elapsed_s)} / {pacing.mmss(clock.budget_s)}{over}")
+            col.progress(min(1.0, clock.elapsed_s / clock.budget_s) if clock.budget_s else 0.0)
+        total_over = clocks.total_elapsed_s - clocks.total_budget_s
+        cols[5].markdown(
+            f"**Total** {pacing.mmss(clocks.total_elapsed_s)} / {pacing.mmss(clocks.total_budget_s)}"
+            + (f"  \n:red[{pacing.mmss(total_over)} over]" if total_over > 0 else "")
+        )
+        if session.status != SessionStatus.COMPLETED:
+            if clocks.running:
+                cols[5].button("Pause", key="runner:pause", icon=":material/pause:",
+                               on_click=_set_timer, args=(person.id, session, pacing.pause))
+            else:
+                cols[5].button("Start" if not session.started_at else "Resume", key="runner:start",
+                               icon=":material/play_arrow:", type="primary",
+                               on_click=_set_timer, args=(person.id, session, pacing.start))
+
+
+def _phase_nav(person: Person, session: Session, phase: Phase) -> None:
+    index = ORDER.index(phase)
+    prev_col, _, next_col = st.columns([1, 3, 1])
+    if index > 0:
+        before = ORDER[index - 1]
+        prev_col.button(f"← {PHASE_TITLES[before]}", key="runner:prev", on_click=_go, args=(person.id, session.id, before))
+    if index < len(ORDER) - 1:
+        after = ORDER[index + 1]
+        next_col.button(f"{PHASE_TITLES[after]} →", key="runner:next", type="primary",
+                        on_click=_go, args=(person.id, session.id, after))
+
+
+# --- questions -----------------------------------------------------------------------
+
+
+def _custom(pairing: Pairing, person: Person, section: str) -> list[Question]:
+    rows = ui.store().custom_questions(person.id, pairing.id)
+    return [custom_question(f"custom-{qid}", sec, text) for qid, sec, text in rows if sec == section]
+
+
+def _shuffle(key: str) -> None:
+    st.session_state[key] = st.session_state.get(key, 0) + 1
+
+
+def _pin(person_id: int, pairing_id: int, question_id: str, pinned: bool) -> None:
+    ui.attempt(lambda: ui.store().set_pinned(person_id, pairing_id, question_id, pinned))
+
+
+def _add_question(person_id: int, pairing_id: int, section: str, key: str) -> None:
+    text = st.session_state.get(key, "")
+    try:
+        custom_question("custom-new", section, text)
+    except ValueError as error:
+        st.session_state["ui:flash_error"] = str(error)
+        return
+    if ui.attempt(lambda: ui.store().add_custom_question(person_id, pairing_id, section, text), "Question added."):
+        st.session_state[key] = ""
+
+
+def questions_panel(person: Person, pairing: Pairing, session: Session, phase: Phase, notes: dict, n: int = 3) -> None:
+    """2–4 rotating questions from the bank (pinned first), each with a shared note."""
+    section = phase.value
+    store = ui.store()
+    pinned = store.pinned_questions(person.id, pairing.id)
+    shuffle_key = f"runner:shuffle:{section}"
+    questions = suggest(
+        [*ui.bank().in_section(section), *_custom(pairing, person, section)],
+        n=n,
+        last_seen=store.questions_last_seen(person.id, pairing.id, session.id),
+        pinned=pinned,
+        seed=f"{session.id}:{st.session_state.get(shuffle_key, 0)}",
+    )
+    seen_key = f"runner:seen:{session.id}:{section}:{st.session_state.get(shuffle_key, 0)}"
+    if not st.session_state.get(seen_key) and session.status != SessionStatus.COMPLETED:
+        store.mark_questions_seen(person.id, session.id, [q.id for q in questions if not q.custom])
+        st.session_state[seen_key] = True
+    head, shuffle = st.columns([4, 1])
+    head.subheader("Questions")
+    shuffle.button("Shuffle", key=f"runner:shuffle_btn:{section}", icon=":material/shuffle:",
+                   on_click=_shuffle, args=(shuffle_key,), help="Show other questions from the bank.")
+    for question in questions:
+        with st.container(border=True):
+            text_col, pin_col = st.columns([6, 1])
+            text_col.markdown(f"**{ui.plain(question.text)}**")
+            is_pinned = question.id in pinned
+            pin_col.button(
+                "Unpin" if is_pinned else "Pin", key=f"runner:pin:{section}:{question.id}",
+                icon=":material/push_pin:", on_click=_pin, args=(person.id, pairing.id, question.id, not is_pinned),
+                help="Pinned questions come back every session.",
+            )
+            ui.note_field(person, session, notes, phase, question.id, "Notes", height=90)
+            follow_ups(question, session, notes, phase)
+    if not ui.share_mode():
+        with st.expander("Add your own question"):
+            key = f"runner:new_question:{section}"
+            st.text_input("Question", key=key, max_chars=500)
+            st.button("Add question", key=key + ":add", on_click=_add_question, args=(person.id, pairing.id, section, key))
+
+
+def follow_ups(question: Question, session: Session, notes: dict, phase: Phase) -> None:
+    """Follow-up questions from the bank and the answer so far (LLM when configured)."""
+    key = f"runner:followups:{session.id}:{question.id}"
+    if st.button("Follow-up questions", key=key + ":btn", icon=":material/lightbulb:", type="tertiary"):
+        note = notes.get((phase.value, question.id, Visibility.SHARED.value))
+        with st.spinner("Thinking of follow-up questions…"):
+            st.session_state[key] = ui.assistant().follow_ups(
+                phase.value, question.text, note.body if note else "", bank_follow_ups=question.follow_ups
+            )
+    if suggestions := st.session_state.get(key):
+        ui.show_suggestions(suggestions)
+
+
+# --- privacy on a shared screen ----------------------------------------------------------
+
+
+def prep_visible(person: Person, pairing: Pairing, session: Session) -> bool:
+    """The mentee's preparation shows once shared; unshared, only to the mentee and
+    never in screen-share mode."""
+    if session.agenda_shared_at is not None:
+        return True
+    return pairing.role_of(person.id).value == "mentee" and not ui.share_mode()
+
+
+def prep_not_shared(person: Person, pairing: Pairing, session: Session) -> None:
+    if pairing.role_of(person.id).value == "mentee":
+        st.info("Your preparation is still private. Share it so it can be used in the session.")
+        st.button(
+            "Share agenda with PAL", key="runner:share_agenda", icon=":material/send:",
+            on_click=ui.attempt, args=(lambda: ui.store().share_agenda(person.id, session.id), "Agenda shared."),
+        )
+    else:
+        st.info(f"{ui.plain(pairing.mentee_name)} hasn't shared an agenda for this session yet.")
+
+
+def private_notes(person: Person, session: Session, notes: dict, phase: Phase) -> None:
+    """The person's own notes for this phase; not rendered at all in screen-share mode."""
+    if ui.share_mode():
+        return
+    with st.expander("My private notes"):
+        ui.note_field(person, session, notes, phase, "private", "Notes", visibility=Visibility.PRIVATE)

@@ -1,0 +1,292 @@
+"""Domain widgets shared by the preparation and session pages: agenda lists, the
+rating, action points, KPIs, goals with their SMART check. Each saves on change."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from pal_core import smart
+from pal_core.models import (
+    ActionItem,
+    ActionStatus,
+    AgendaItem,
+    AgendaKind,
+    NewAction,
+    Pairing,
+    Person,
+    RatingInput,
+    Role,
+    Session,
+)
+from views import ui
+
+STATUS_LABELS = {
+    ActionStatus.OPEN: "open",
+    ActionStatus.IN_PROGRESS: "in progress",
+    ActionStatus.BLOCKED: "blocked",
+    ActionStatus.DONE: "done",
+    ActionStatus.DROPPED: "dropped",
+}
+MARK = {True: "✅", False: "❌", None: "❔"}
+CRITERIA = (
+    ("specific", "Specific"),
+    ("measurable", "Measurable"),
+    ("achievable", "Achievable"),
+    ("relevant", "Relevant"),
+    ("time_bound", "Time-bound"),
+)
+
+
+# --- agenda --------------------------------------------------------------------------
+
+
+def _edit_item(person_id: int, item_id: int, key: str) -> None:
+    ui.attempt(lambda: ui.store().edit_agenda_item(person_id, item_id, st.session_state[key]))
+
+
+def _add_item(person_id: int, session_id: int, kind: AgendaKind, key: str) -> None:
+    if ui.attempt(lambda: ui.store().add_agenda_item(person_id, session_id, kind, st.session_state.get(key, ""))):
+        st.session_state[key] = ""
+
+
+def agenda_list(person: Person, session: Session, items: list[AgendaItem], kind: AgendaKind, hint: str) -> None:
+    """Editable for the mentee: edit in place, move up/down, remove, add."""
+    store = ui.store()
+    for index, item in enumerate(items):
+        key = f"agenda:{item.id}"
+        if key not in st.session_state:
+            st.session_state[key] = item.text
+        text_col, up, down, remove = st.columns([8, 1, 1, 1], vertical_alignment="bottom")
+        text_col.text_input(f"Point {index + 1}", key=key, max_chars=500, on_change=_edit_item, args=(person.id, item.id, key))
+        up.button("↑", key=key + ":up", disabled=index == 0, help="Move up",
+                  on_click=ui.attempt, args=(lambda i=item.id: store.move_agenda_item(person.id, i, -1),))
+        down.button("↓", key=key + ":down", disabled=index == len(items) - 1, help="Move down",
+                    on_click=ui.attempt, args=(lambda i=item.id: store.move_agenda_item(person.id, i, 1),))
+        remove.button("✕", key=key + ":del", help="Remove",
+                      on_click=ui.attempt, args=(lambda i=item.id: store.delete_agenda_item(person.id, i),))
+    add_key = f"agenda:new:{session.id}:{kind.value}"
+    text_col, add_col = st.columns([9, 2], vertical_alignment="bottom")
+    text_col.text_input("Add a point", key=add_key, max_chars=500, placeholder=hint)
+    add_col.button("Add", key=add_key + ":add", on_click=_add_item, args=(person.id, session.id, kind, add_key))
+
+
+def agenda_readout(items: list[AgendaItem]) -> None:
+    titles = {AgendaKind.POINT: "Discussion points", AgendaKind.HELP: "Wants help with", AgendaKind.QUESTION: "Questions for the PAL"}
+    for kind, title in titles.items():
+        points = [i.text for i in items if i.kind == kind]
+        if points:
+            st.markdown(f"**{title}**")
+            st.markdown("\n".join(f"- {ui.plain(p)}" for p in points))
+
+
+# --- rating --------------------------------------------------------------------------
+
+
+def _save_rating(person_id: int, session_id: int) -> None:
+    prefix = f"rating:{session_id}"
+    ui.attempt(
+        lambda: ui.store().save_rating(
+            person_id, session_id,
+            RatingInput(
+                rating=st.session_state[f"{prefix}:value"],
+                why=st.session_state[f"{prefix}:why"],
+                plus_one=st.session_state[f"{prefix}:plus_one"],
+            ),
+        )
+    )
+
+
+def rating_fields(person: Person, session: Session, *, editable: bool = True) -> None:
+    """The 1–10 with why and +1; editable by the mentee, read-only for the PAL."""
+    prefix = f"rating:{session.id}"
+    if not editable:
+        if session.rating is None:
+            st.caption("No rating shared yet.")
+            return
+        st.metric("How the mentee is doing", f"{session.rating}/10")
+        st.markdown(f"**Why:** {ui.plain(session.rating_why) or '—'}")
+        st.markdown(f"**What would make it +1:** {ui.plain(session.rating_plus_one) or '—'}")
+        return
+    for field, value in (("value", session.rating), ("why", session.rating_why), ("plus_one", session.rating_plus_one)):
+        st.session_state.setdefault(f"{prefix}:{field}", value)
+    args = (person.id, session.id)
+    st.segmented_control(
+        "How are you doing on a scale of 1–10?", list(range(1, 11)), key=f"{prefix}:value",
+        on_change=_save_rating, args=args,
+    )
+    st.text_area("Why that number?", key=f"{prefix}:why", height=80, max_chars=20_000, on_change=_save_rating, args=args)
+    st.text_area("What would make it one point higher?", key=f"{prefix}:plus_one", height=80, max_chars=20_000,
+                 on_change=_save_rating, args=args)
+
+
+# --- actions -------------------------------------------------------------------------
+
+
+def _action_status(person_id: int, action_id: int, session_id: int, key: str) -> None:
+    status = st.session_state[key]
+    blocker = st.session_state.get(key + ":blocker", "")
+    if status == ActionStatus.BLOCKED and not blocker.strip():
+        return  # saved once the reason is typed
+    ui.attempt(lambda: ui.store().update_action_status(person_id, action_id, status, blocker=blocker, session_id=session_id))
+
+
+def _describe(action: ActionItem, pairing: Pairing) -> str:
+    owner = pairing.mentee_name if action.owner == Role.MENTEE else pairing.pal_name
+    due = f", due {action.due_date:%d %b %Y}" if action.due_date else ""
+    overdue = " · **overdue**" if action.due_date and action.due_date < dt.date.today() and action.status not in (
+        ActionStatus.DONE, ActionStatus.DROPPED) else ""
+    return f"{ui.plain(action.text)} — *{ui.plain(owner)}{due}*{overdue}"
+
+
+def action_row(person: Person, pairing: Pairing, session: Session, action: ActionItem, *, editable: bool) -> None:
+    key = f"action:{session.id}:{action.id}:status"
+    if key not in st.session_state or st.session_state.get(key + ":seen") != action.version:
+        st.session_state[key] = action.status
+        st.session_state[key + ":blocker"] = action.blocker
+        st.session_state[key + ":seen"] = action.version
+    text_col, status_col = st.columns([3, 1])
+    text_col.markdown(_describe(action, pairing))
+    if not editable:
+        status_col.markdown(STATUS_LABELS[action.status])
+        return
+    status_col.selectbox(
+        "Status", list(ActionStatus), key=key, format_func=STATUS_LABELS.get, label_visibility="collapsed",
+        on_change=_action_status, args=(person.id, action.id, session.id, key),
+    )
+    if st.session_state[key] == ActionStatus.BLOCKED:
+        text_col.text_input(
+            "What is blocking it?", key=key + ":blocker", max_chars=500,
+            on_change=_action_status, args=(person.id, action.id, session.id, key),
+        )
+
+
+def action_updates(person: Person, pairing: Pairing, session: Session, *, editable: bool) -> None:
+    """Actions carried over from earlier sessions, with their history."""
+    store = ui.store()
+    actions = store.carried_over_actions(person.id, session)
+    if not actions:
+        st.caption("No open action points from earlier sessions.")
+        return
+    history = store.action_history(person.id, [a.id for a in actions])
+    for action in actions:
+        with st.container(border=True):
+            action_row(person, pairing, session, action, editable=editable)
+            events = history.get(action.id, [])
+            if events:
+                st.caption(" → ".join(
+                    f"{e.at.astimezone(ui.local_tz()):%d %b}: {STATUS_LABELS[e.status]}"
+                    + (f" ({ui.plain(e.note)})" if e.note and e.note != "agreed" else "")
+                    for e in events
+                ))
+
+
+def _add_action(person_id: int, session_id: int, prefix: str) -> None:
+    def add() -> None:
+        ui.store().add_action(person_id, session_id, NewAction(
+            text=st.session_state[f"{prefix}:text"], owner=st.session_state[f"{prefix}:owner"],
+            due_date=st.session_state[f"{prefix}:due"],
+        ))
+    if ui.attempt(add, "Action added."):
+        st.session_state[f"{prefix}:text"] = ""
+
+
+def new_action_form(person: Person, pairing: Pairing, session: Session) -> None:
+    prefix = f"newaction:{session.id}"
+    st.text_input("Action", key=f"{prefix}:text", max_chars=500,
+                  placeholder="e.g. Write and merge 10 unit tests for Project X by next Friday")
+    owner_col, due_col, add_col = st.columns([2, 2, 1], vertical_alignment="bottom")
+    owner_col.selectbox("Owner", [Role.MENTEE, Role.PAL], key=f"{prefix}:owner",
+                        format_func=lambda r: f"{pairing.mentee_name} (mentee)" if r == Role.MENTEE else f"{pairing.pal_name} (PAL)")
+    due_col.date_input("Due", value=session.scheduled_at.date() + dt.timedelta(days=pairing.cadence_days),
+                       key=f"{prefix}:due", format="YYYY-MM-DD")
+    add_col.button("Add action", key=f"{prefix}:add", type="primary", on_click=_add_action, args=(person.id, session.id, prefix))
+    if draft := st.session_state.get(f"{prefix}:text", "").strip():
+        smart_panel(smart.assess(draft, ui.kpi_texts(person, pairing)))
+
+
+# --- KPIs and goals ------------------------------------------------------------------
+
+
+def _add_kpi(person_id: int, pairing_id: int, key: str) -> None:
+    if ui.attempt(lambda: ui.store().add_kpi(person_id, pairing_id, st.session_state.get(key, ""))):
+        st.session_state[key] = ""
+
+
+def kpi_list(person: Person, pairing: Pairing) -> None:
+    store = ui.store()
+    for kpi in store.kpis(person.id, pairing.id):
+        text_col, remove = st.columns([10, 1])
+        text_col.markdown(f"- {ui.plain(kpi.text)}")
+        remove.button("✕", key=f"kpi:{kpi.id}:del", help="Remove",
+                      on_click=ui.attempt, args=(lambda k=kpi.id: store.delete_kpi(person.id, k),))
+    key = f"kpi:new:{pairing.id}"
+    text_col, add_col = st.columns([9, 2], vertical_alignment="bottom")
+    text_col.text_input("Add a KPI or focus area", key=key, max_chars=500, placeholder="e.g. Code review turnaround")
+    add_col.button("Add", key=key + ":add", on_click=_add_kpi, args=(person.id, pairing.id, key))
+
+
+def smart_panel(assessment: smart.SmartAssessment) -> None:
+    """Five marks with the reason for each; names what is missing."""
+    lines = []
+    for field, title in CRITERIA:
+        verdict = getattr(assessment, field)
+        evidence = f" (“{ui.plain(verdict.evidence)}”)" if verdict.evidence else ""
+        lines.append(f"{MARK[verdict.met]} **{title}** — {ui.plain(verdict.reason)}{evidence}")
+    if assessment.multiple_goals:
+        lines.append("⚠️ This looks like several goals in one: consider splitting it.")
+    st.markdown("  \n".join(lines))
+
+
+def _add_goal(person_id: int, session_id: int, prefix: str, kpis: list[str], prep: bool) -> None:
+    text = st.session_state.get(f"{prefix}:text", "")
+    kpi = st.session_state.get(f"{prefix}:kpi") or ""
+    assessment = smart.assess(text, kpis)
+    if ui.attempt(lambda: ui.store().add_goal(person_id, session_id, text, kpi, assessment.model_dump_json(), prep=prep), "Goal added."):
+        st.session_state[f"{prefix}:text"] = ""
+
+
+def _rewrite(person_id: int, key: str, text: str, kpis: list[str]) -> None:
+    st.session_state[key] = ui.assistant().rewrite_goal(text, kpis)
+
+
+def _accept_rewrite(person: Person, goal_id: int, key: str, kpi: str, kpis: list[str], version: int) -> None:
+    text = st.session_state[key + ":edit"]
+    ui.attempt(lambda: ui.store().update_goal(
+        person.id, goal_id, text=text, kpi=kpi, smart_json=smart.assess(text, kpis).model_dump_json(),
+        done=False, expected_version=version,
+    ), "Goal updated.")
+    st.session_state.pop(key, None)
+
+
+def goal_list(person: Person, pairing: Pairing, session: Session, *, prep: bool) -> None:
+    store = ui.store()
+    kpis = ui.kpi_texts(person, pairing)
+    for goal in store.goals(person.id, pairing.id, session_id=session.id):
+        with st.container(border=True):
+            text_col, remove = st.columns([10, 1])
+            kpi = f" · KPI: {ui.plain(goal.kpi)}" if goal.kpi else ""
+            text_col.markdown(f"**{ui.plain(goal.text)}**{kpi}")
+            remove.button("✕", key=f"goal:{goal.id}:del", help="Remove goal",
+                          on_click=ui.attempt, args=(lambda g=goal.id: store.delete_goal(person.id, g),))
+            smart_panel(smart.assess(goal.text, kpis))
+            key = f"goal:{goal.id}:rewrite"
+            st.button("Suggest a SMART rewrite", key=key + ":btn", icon=":material/auto_fix_high:", type="tertiary",
+                      on_click=_rewrite, args=(person.id, key, goal.text, kpis))
+            if rewrite := st.session_state.get(key):
+                ui.source_caption(rewrite.source, rewrite.notice)
+                st.session_state.setdefault(key + ":edit", rewrite.text)
+                st.text_area("Suggested rewrite — edit the [placeholders], then accept", key=key + ":edit", height=80)
+                accept, ignore = st.columns(2)
+                accept.button("Accept", key=key + ":accept", on_click=_accept_rewrite,
+                              args=(person, goal.id, key, goal.kpi, kpis, goal.version))
+                ignore.button("Ignore", key=key + ":ignore", on_click=lambda k=key: [st.session_state.pop(k, None), st.session_state.pop(k + ":edit", None)])
+    prefix = f"goal:new:{session.id}"
+    st.text_input("New goal", key=f"{prefix}:text", max_chars=500,
+                  placeholder="e.g. Write and merge 10 unit tests for Project X by next Friday")
+    if kpis:
+        st.selectbox("Linked KPI", ["", *kpis], key=f"{prefix}:kpi", format_func=lambda k: k or "(none)")
+    if draft := st.session_state.get(f"{prefix}:text", "").strip():
+        smart_panel(smart.assess(draft, kpis))
+    st.button("Add goal", key=f"{prefix}:add", on_click=_add_goal, args=(person.id, session.id, prefix, kpis, prep))
