@@ -4,7 +4,7 @@ import streamlit as st
 
 from views import ui
 
-st.set_page_config(page_title="PAL Sessions", page_icon=":material/handshake:", layout="wide")
+st.set_page_config(page_title="PAL Sessions", page_icon="🤝", layout="wide")
 
 person = ui.current_person()
 if person is None:

@@ -50,9 +50,9 @@ def verify_password(password: str, stored: str | None) -> bool:
         candidate = hashlib.scrypt(
             password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=32
         )
-    except ValueError:
+        return hmac.compare_digest(candidate, base64.b64decode(digest))
+    except ValueError:  # includes binascii.Error: a damaged stored hash never matches
         return False
-    return hmac.compare_digest(candidate, base64.b64decode(digest))
 
 
 # A real hash to check against when the account does not exist, so both cases take
@@ -68,7 +68,8 @@ def password_problem(password: str, email: str = "") -> str | None:
         return "That password is too long: use at most 1,024 characters."
     if len(set(password)) < 4:
         return "Use more different characters: a phrase of a few words works well."
-    if email and email.split("@")[0].lower() in password.lower():
+    local_part = email.split("@")[0].lower()
+    if len(local_part) >= 4 and local_part in password.lower():
         return "Don't use your e-mail name in the password."
     return None
 
@@ -90,7 +91,10 @@ def sign_up(store: Store, email: str, display_name: str, password: str) -> Perso
     problem = password_problem(password, email)
     if problem:
         raise AuthError(problem)
-    return store.create_person(email, display_name, hash_password(password))
+    try:
+        return store.create_person(email, display_name, hash_password(password))
+    except StoreError as error:
+        raise AuthError(str(error)) from error
 
 
 def _throttle_keys(email: str, client: str) -> tuple[str, str]:

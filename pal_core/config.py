@@ -6,6 +6,7 @@ live only in the returned object: they are never written to the database or logg
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -63,6 +64,8 @@ def load_settings(env: dict | None = None, secrets: dict | None = None) -> Setti
     try:
         budget = float(_pick(env, secrets, "PAL_LLM_BUDGET_S") or DEFAULT_LLM_BUDGET_S)
     except ValueError:
+        budget = DEFAULT_LLM_BUDGET_S
+    if math.isnan(budget):
         budget = DEFAULT_LLM_BUDGET_S
     return Settings(
         db_path=Path(_pick(env, secrets, "PAL_DB_PATH") or DEFAULT_DB_PATH),

@@ -150,7 +150,9 @@ class NewSession(_Model):
 
     @classmethod
     def at(cls, when: dt.datetime, *, now: dt.datetime) -> NewSession:
-        """:raises ValueError: when `when` is in the past."""
+        """:raises ValueError: when `when` is in the past, too far ahead, or has no time zone."""
+        if when.tzinfo is None:
+            raise ValueError("The time needs a time zone; this is a bug in the page, please report it.")
         if when < now - dt.timedelta(minutes=5):
             raise ValueError("That time is in the past: pick a date and time that is still ahead.")
         if when > now + dt.timedelta(days=366):

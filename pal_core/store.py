@@ -85,6 +85,11 @@ def now_utc() -> dt.datetime:
 
 
 def _iso(value: dt.datetime | dt.date | None) -> str | None:
+    """ISO text; datetimes in UTC so that text order is time order."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise ValueError("A time without a time zone can't be stored.")
+        value = value.astimezone(dt.timezone.utc)
     return value.isoformat() if value is not None else None
 
 
@@ -454,8 +459,20 @@ class Store:
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite_utils.Database]:
-        with self.db.atomic() as db:
+        """A write transaction. BEGIN IMMEDIATE takes the write lock up front, so a read
+        followed by a write waits (busy_timeout) instead of failing with "locked"."""
+        db = self.db
+        if db.conn.in_transaction:
+            with db.atomic():
+                yield db
+            return
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
             yield db
+        except BaseException:
+            db.rollback()
+            raise
+        db.conn.execute("COMMIT")
 
     def _one(self, sql: str, params: dict | Sequence = ()) -> sqlite3.Row | None:
         return self.db.execute(sql, params).fetchone()
@@ -689,8 +706,8 @@ class Store:
             "   AND (n.visibility = 'shared' OR n.owner_id = :actor)),"
             " (SELECT count(*) || ':' || coalesce(sum(version), 0) FROM action_item a WHERE a.pairing_id = s.pairing_id"
             "   AND a.status NOT IN ('done', 'dropped')),"
-            " (SELECT count(*) || ':' || coalesce(sum(version), 0) FROM goal g WHERE g.session_id = s.id),"
-            " (SELECT count(*) || ':' || coalesce(max(id), 0) FROM agenda_item i WHERE i.session_id = s.id)"
+            f" (SELECT count(*) || ':' || coalesce(sum(version), 0) FROM goal g WHERE g.session_id = s.id AND (g.prep = 0 OR {_PREP_VISIBLE})),"
+            f" (SELECT count(*) || ':' || coalesce(max(id), 0) FROM agenda_item i WHERE i.session_id = s.id AND {_PREP_VISIBLE})"
             f" FROM session s JOIN pairing p ON p.id = s.pairing_id WHERE s.id = :id AND {_MEMBER}",
             {"id": session_id, "actor": actor},
         )
@@ -901,6 +918,8 @@ class Store:
                 " WHERE session_id = :sid AND phase = :phase AND question_key = :key AND owner_id = :owner",
                 slot,
             ).fetchone()
+        if row is None:
+            raise NotFound("That note")
         if not changed:
             raise StaleWrite(row["body"], row["version"], row["author_name"])
         return _note(row)
@@ -918,7 +937,7 @@ class Store:
 
     def carried_over_actions(self, actor: int, session: Session) -> list[ActionItem]:
         """Actions agreed before this session that were not closed before it started."""
-        self.session(actor, session.id)
+        session = self.session(actor, session.id)  # trust the stored row, not the caller's copy
         rows = self._all(
             "SELECT a.* FROM action_item a JOIN session f ON f.id = a.from_session_id"
             " LEFT JOIN session c ON c.id = a.closed_in_session_id"
@@ -1156,6 +1175,8 @@ class Store:
                     [session_id],
                 )
         current = self.summary(actor, session_id)
+        if current is None:
+            raise NotFound("That summary")
         if not changed:
             raise StaleWrite(current.body, current.version, current.edited_by_name)
         return current

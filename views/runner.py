@@ -178,12 +178,13 @@ def questions_panel(person: Person, pairing: Pairing, session: Session, phase: P
 def follow_ups(question: Question, session: Session, notes: dict, phase: Phase) -> None:
     """Follow-up questions from the bank and the answer so far (LLM when configured)."""
     key = f"runner:followups:{session.id}:{question.id}"
+    note = notes.get((phase.value, question.id, Visibility.SHARED.value))
+    request = (phase.value, question.text, note.body if note else "")
     if st.button("Follow-up questions", key=key + ":btn", icon=":material/lightbulb:", type="tertiary"):
-        note = notes.get((phase.value, question.id, Visibility.SHARED.value))
         with st.spinner("Thinking of follow-up questions…"):
-            st.session_state[key] = ui.assistant().follow_ups(
-                phase.value, question.text, note.body if note else "", bank_follow_ups=question.follow_ups
-            )
+            st.session_state[key] = ui.assistant().follow_ups(*request, bank_follow_ups=question.follow_ups)
+    if not ui.share_mode():
+        ui.what_will_be_sent("follow_ups", *request, bank_follow_ups=question.follow_ups)
     if suggestions := st.session_state.get(key):
         ui.show_suggestions(suggestions)
 

@@ -57,6 +57,13 @@ def source_caption(source: str, notice: str | None) -> None:
         st.warning(notice, icon=":material/cloud_off:")
 
 
+def what_will_be_sent(feature: str, *args, **kwargs) -> None:
+    """Before anything goes to the AI, the exact text can be read (private notes never are)."""
+    if assistant().enabled:
+        with st.expander("What will be sent to the AI"):
+            st.code(assistant().preview_request(feature, *args, **kwargs), language=None, wrap_lines=True)
+
+
 def show_suggestions(suggestions) -> None:
     source_caption(suggestions.source, suggestions.notice)
     st.markdown("\n".join(f"- {plain(item)}" for item in suggestions.items))

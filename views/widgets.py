@@ -247,10 +247,6 @@ def _add_goal(person_id: int, session_id: int, prefix: str, kpis: list[str], pre
         st.session_state[f"{prefix}:text"] = ""
 
 
-def _rewrite(person_id: int, key: str, text: str, kpis: list[str]) -> None:
-    st.session_state[key] = ui.assistant().rewrite_goal(text, kpis)
-
-
 def _accept_rewrite(person: Person, goal_id: int, key: str, kpi: str, kpis: list[str], version: int) -> None:
     text = st.session_state[key + ":edit"]
     ui.attempt(lambda: ui.store().update_goal(
@@ -272,8 +268,12 @@ def goal_list(person: Person, pairing: Pairing, session: Session, *, prep: bool)
                           on_click=ui.attempt, args=(lambda g=goal.id: store.delete_goal(person.id, g),))
             smart_panel(smart.assess(goal.text, kpis))
             key = f"goal:{goal.id}:rewrite"
-            st.button("Suggest a SMART rewrite", key=key + ":btn", icon=":material/auto_fix_high:", type="tertiary",
-                      on_click=_rewrite, args=(person.id, key, goal.text, kpis))
+            if st.button("Suggest a SMART rewrite", key=key + ":btn", icon=":material/auto_fix_high:", type="tertiary"):
+                with st.spinner("Drafting a SMART version…"):
+                    st.session_state[key] = ui.assistant().rewrite_goal(goal.text, kpis)
+                st.session_state.pop(key + ":edit", None)
+            if not ui.share_mode():
+                ui.what_will_be_sent("rewrite_goal", goal.text, kpis)
             if rewrite := st.session_state.get(key):
                 ui.source_caption(rewrite.source, rewrite.notice)
                 st.session_state.setdefault(key + ":edit", rewrite.text)

@@ -1,0 +1,122 @@
+"""Small verbs for driving the app in the browser. Every action waits for the app to
+settle: first for the text the action should produce, then for the script to be idle.
+Never sleep.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from playwright.sync_api import Locator, Page, expect
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+TIMEOUT_MS = 15_000
+
+APP = '[data-testid="stApp"]'
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+STATUS = '[data-testid="stStatusWidget"]'
+
+
+def key_class(key: str) -> str:
+    """The CSS class Streamlit 1.67 gives an element made with key=`key`: st-key- plus
+    the key with every character outside [A-Za-z0-9_-] turned into '-'
+    ("signup:name" -> "st-key-signup-name")."""
+    return "st-key-" + re.sub(r"[^A-Za-z0-9_-]", "-", key.strip())
+
+
+def by_key(page: Page, key: str) -> Locator:
+    """The element created with key=`key`; `~=` matches one whole class name."""
+    return page.locator(f'[class~="{key_class(key)}"]')
+
+
+def wait_idle(page: Page, timeout: int = TIMEOUT_MS) -> None:
+    """The script has finished its run. Call after expecting the action's result: just
+    after a click the state may still read notRunning before the rerun starts."""
+    expect(page.locator(IDLE)).to_have_count(1, timeout=timeout)
+    expect(page.locator(STATUS)).to_have_count(0, timeout=timeout)
+
+
+def expect_text(page: Page, text: str, timeout: int = TIMEOUT_MS) -> None:
+    expect(page.locator(APP)).to_contain_text(text, timeout=timeout)
+    wait_idle(page, timeout)
+
+
+def expect_no_text(page: Page, text: str) -> None:
+    expect(page.locator(APP)).not_to_contain_text(text)
+
+
+def assert_no_exception(page: Page, server=None) -> None:
+    """No error box on the page; with `server`, a failure shows the end of its log
+    (the page itself only says the details were redacted)."""
+    try:
+        expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    except AssertionError as error:
+        if server is None:
+            raise
+        raise AssertionError(f"{error}\n--- server log ---\n{server.log_tail()}") from None
+
+
+def click_button(page: Page, name: str) -> None:
+    page.get_by_role("button", name=name, exact=True).click()
+
+
+def fill_input(page: Page, key: str, text: str) -> None:
+    """Type into the text input with this key (committed by a form submit, Enter or blur)."""
+    by_key(page, key).locator("input").fill(text)
+
+
+def fill_text_area(page: Page, key: str, text: str) -> None:
+    """Type into a text area and commit it by leaving it (Tab), as a person would."""
+    area = by_key(page, key).locator("textarea")
+    area.fill(text)
+    area.press("Tab")
+    wait_idle(page)
+
+
+def open_app(page: Page, url: str) -> None:
+    page.goto(url)
+    expect(page.locator(APP)).to_be_visible(timeout=TIMEOUT_MS)
+    wait_idle(page)
+
+
+def sign_up(page: Page, url: str, name: str, email: str, password: str) -> None:
+    """Create an account from the sign-in page; ends on "Your pairings"."""
+    open_app(page, url)
+    page.get_by_role("tab", name="Create an account").click()
+    fill_input(page, "signup:name", name)
+    fill_input(page, "signup:email", email)
+    fill_input(page, "signup:password", password)
+    fill_input(page, "signup:password2", password)
+    click_button(page, "Create account")
+    expect(page.get_by_role("heading", name="Your pairings")).to_be_visible(timeout=TIMEOUT_MS)
+    wait_idle(page)
+
+
+def sign_in(page: Page, url: str, email: str, password: str) -> None:
+    """Sign in from the sign-in page; ends on "Your pairings"."""
+    open_app(page, url)
+    fill_input(page, "signin:email", email)
+    fill_input(page, "signin:password", password)
+    click_button(page, "Sign in")
+    expect(page.get_by_role("heading", name="Your pairings")).to_be_visible(timeout=TIMEOUT_MS)
+    wait_idle(page)
+
+
+def expect_sign_in_page(page: Page) -> None:
+    expect(page.get_by_role("tab", name="Sign in")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_role("tab", name="Create an account")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
+    wait_idle(page)
+
+
+def screenshot(page: Page, name: str) -> Path | None:
+    """Save docs/screenshots/<name>.png when PAL_SCREENSHOTS=1 (for the README)."""
+    if os.environ.get("PAL_SCREENSHOTS") != "1":
+        return None
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
