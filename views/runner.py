@@ -8,7 +8,7 @@ import streamlit as st
 from pal_core import pacing
 from pal_core.models import Pairing, Person, Phase, Session, SessionStatus, Visibility
 from pal_core.questions import Question, custom_question, suggest
-from views import ui
+from views import ui, widgets
 
 PHASE_PAGES = {
     Phase.OPENING: "views/reflection.py",
@@ -171,8 +171,8 @@ def questions_panel(person: Person, pairing: Pairing, session: Session, phase: P
     if not ui.share_mode():
         with st.expander("Add your own question"):
             key = f"runner:new_question:{section}"
-            st.text_input("Question", key=key, max_chars=500)
-            st.button("Add question", key=key + ":add", on_click=_add_question, args=(person.id, pairing.id, section, key))
+            widgets.add_row(key, "Question", "It is kept for your pair and comes up like the others",
+                            _add_question, (person.id, pairing.id, section, key))
 
 
 def follow_ups(question: Question, session: Session, notes: dict, phase: Phase) -> None:

@@ -39,6 +39,15 @@ CRITERIA = (
 )
 
 
+def add_row(key: str, label: str, hint: str, on_add, args: tuple) -> None:
+    """A one-line input with an Add button; Enter adds too. The text is cleared only
+    once it is saved, so a refused entry stays in the box to fix."""
+    with st.form(key + ":form", border=False, enter_to_submit=True):
+        text_col, add_col = st.columns([9, 2], vertical_alignment="bottom")
+        text_col.text_input(label, key=key, max_chars=500, placeholder=hint)
+        add_col.form_submit_button("Add", on_click=on_add, args=args)
+
+
 # --- agenda --------------------------------------------------------------------------
 
 
@@ -67,9 +76,7 @@ def agenda_list(person: Person, session: Session, items: list[AgendaItem], kind:
         remove.button("✕", key=key + ":del", help="Remove",
                       on_click=ui.attempt, args=(lambda i=item.id: store.delete_agenda_item(person.id, i),))
     add_key = f"agenda:new:{session.id}:{kind.value}"
-    text_col, add_col = st.columns([9, 2], vertical_alignment="bottom")
-    text_col.text_input("Add a point", key=add_key, max_chars=500, placeholder=hint)
-    add_col.button("Add", key=add_key + ":add", on_click=_add_item, args=(person.id, session.id, kind, add_key))
+    add_row(add_key, "Add a point", hint, _add_item, (person.id, session.id, kind, add_key))
 
 
 def agenda_readout(items: list[AgendaItem]) -> None:
@@ -222,9 +229,7 @@ def kpi_list(person: Person, pairing: Pairing) -> None:
         remove.button("✕", key=f"kpi:{kpi.id}:del", help="Remove",
                       on_click=ui.attempt, args=(lambda k=kpi.id: store.delete_kpi(person.id, k),))
     key = f"kpi:new:{pairing.id}"
-    text_col, add_col = st.columns([9, 2], vertical_alignment="bottom")
-    text_col.text_input("Add a KPI or focus area", key=key, max_chars=500, placeholder="e.g. Code review turnaround")
-    add_col.button("Add", key=key + ":add", on_click=_add_kpi, args=(person.id, pairing.id, key))
+    add_row(key, "Add a KPI or focus area", "e.g. Code review turnaround", _add_kpi, (person.id, pairing.id, key))
 
 
 def smart_panel(assessment: smart.SmartAssessment) -> None:
