@@ -1503,8 +1503,14 @@ class Store:
                                  f" FROM summary_revision r LEFT JOIN person pe ON pe.id = r.edited_by"
                                  f" {in_session.format('r')} ORDER BY r.id",
         }
-        with self._tx():  # one snapshot: a save landing mid-export can't tear the file
+        db = self.db
+        if db.conn.in_transaction:
             return {table: [dict(r) for r in self._all(sql, {"actor": actor})] for table, sql in queries.items()}
+        db.conn.execute("BEGIN")  # a read transaction: one snapshot, so a save landing mid-export can't tear the file
+        try:
+            return {table: [dict(r) for r in self._all(sql, {"actor": actor})] for table, sql in queries.items()}
+        finally:
+            db.conn.execute("COMMIT")
 
     def import_rows(self, actor: int, doc: dict[str, list[dict]]) -> list[int]:
         """Add the pairings of an export (validated by ``pal_core.export.read_export``)
@@ -1518,14 +1524,8 @@ class Store:
         import re
 
         people: dict[str, int] = {}
-        for person in doc.get("people", []):
-            row = self._one("SELECT id FROM person WHERE email = ?", [person["email"]])
-            if row is None:
-                raise StoreError(
-                    f"{person['email']} has no account in this database yet. Ask them to sign up (or sign in once),"
-                    " then import the file again. Nothing was imported."
-                )
-            people[person["email"].casefold()] = row[0]
+        custom_key = re.compile(r"custom-(\d+)")
+        ids: dict[str, dict[int, int]] = {"pairing": {}, "session": {}, "action": {}, "custom": {}}
 
         def pid(email: str | None) -> int | None:
             if email is None:
@@ -1535,21 +1535,27 @@ class Store:
             except KeyError:
                 raise StoreError(f"{email} is used in the file but not listed in its people. Nothing was imported.") from None
 
-        for pairing in doc.get("pairings", []):
-            mentee, pal = pid(pairing["mentee"]), pid(pairing["pal"])
-            if actor not in (mentee, pal):
-                raise StoreError(
-                    f"The file holds a pairing of {pairing['mentee']} and {pairing['pal']}, which you are not part of."
-                    " Import only your own export. Nothing was imported."
-                )
-            if self._one("SELECT 1 FROM pairing WHERE mentee_id = ? AND pal_id = ?", [mentee, pal]):
-                raise StoreError(
-                    f"This database already has a pairing of {pairing['mentee']} (mentee) and {pairing['pal']} (PAL)."
-                    " Import into a fresh database, or remove that pairing first. Nothing was imported."
-                )
-
-        custom_key = re.compile(r"custom-(\d+)")
-        ids: dict[str, dict[int, int]] = {"pairing": {}, "session": {}, "action": {}, "custom": {}}
+        def check_fits() -> None:
+            for person in doc.get("people", []):
+                row = self._one("SELECT id FROM person WHERE email = ?", [person["email"]])
+                if row is None:
+                    raise StoreError(
+                        f"{person['email']} has no account in this database yet. Ask them to sign up (or sign in once),"
+                        " then import the file again. Nothing was imported."
+                    )
+                people[person["email"].casefold()] = row[0]
+            for pairing in doc.get("pairings", []):
+                mentee, pal = pid(pairing["mentee"]), pid(pairing["pal"])
+                if actor not in (mentee, pal):
+                    raise StoreError(
+                        f"The file holds a pairing of {pairing['mentee']} and {pairing['pal']}, which you are not part of."
+                        " Import only your own export. Nothing was imported."
+                    )
+                if self._one("SELECT 1 FROM pairing WHERE mentee_id = ? AND pal_id = ?", [mentee, pal]):
+                    raise StoreError(
+                        f"This database already has a pairing of {pairing['mentee']} (mentee) and {pairing['pal']} (PAL)."
+                        " Import into a fresh database, or remove that pairing first. Nothing was imported."
+                    )
 
         def new(kind: str, old: int | None) -> int | None:
             return None if old is None else ids[kind][old]
@@ -1568,6 +1574,7 @@ class Store:
 
         try:
             with self._tx() as db:
+                check_fits()  # inside the write lock: nothing can slip in between the checks and the rows
                 for r in doc.get("pairings", []):
                     ids["pairing"][r["id"]] = insert(
                         db, "pairing", r, "cadence_days", "session_minutes", "created_at",

@@ -162,6 +162,7 @@ if KEY not in st.session_state or (stored.version != st.session_state.get(KEY + 
                                    and st.session_state[KEY] == loaded):
     _loaded(stored.body, stored.version)
 
+facts = summary.gather(store, person.id, session.id, tz)
 source, notice = st.session_state.pop(KEY + ":notice", (stored.source, None))
 ui.source_caption(source, notice)
 st.caption(f"Version {stored.version} · last edited by {ui.plain(stored.edited_by_name or 'someone')} on "
@@ -191,6 +192,7 @@ with edit_col:
         "Redraft from the session", key="summary:redraft", icon=":material/refresh:", on_click=_redraft,
         help="Writes a fresh draft from the session's shared notes, rating and actions. The current text stays in the revisions.",
     )
+    ui.what_will_be_sent("draft_summary", facts)  # the redraft sends these shared facts, nothing else
 with preview_col:
     st.markdown("**Preview**")
     with st.container(border=True):
@@ -221,7 +223,6 @@ with st.expander(f"Revisions ({len(revisions)})"):
 
 st.subheader(f"Follow-up message to {ui.plain(pairing.other_name(person.id))}")
 st.caption("Copy it (icon at the top right of the box) and send it: it keeps you both aligned on what you agreed.")
-facts = summary.gather(store, person.id, session.id, tz)
 st.code(summary.follow_up_message(facts, my_role), language=None, wrap_lines=True)
 
 st.subheader("Downloads")
