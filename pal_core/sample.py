@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
+from pal_core import summary
 from pal_core.models import ActionStatus, AgendaKind, NewAction, NewSession, Pairing, Person, Phase, RatingInput, Role
 from pal_core.store import Store, now_utc
 
@@ -50,5 +51,7 @@ def load_sample(store: Store, person: Person) -> Pairing:
             NewAction(text=action, owner=Role.MENTEE, due_date=(session.scheduled_at + dt.timedelta(days=6)).date()),
         )
         store.complete_session(person.id, session.id, session.scheduled_at + dt.timedelta(weeks=1))
+        body = summary.offline_summary(summary.gather(store, person.id, session.id))
+        store.save_summary(person.id, session.id, body, expected_version=None)
     store.schedule_session(person.id, pairing.id, NewSession(scheduled_at=start + dt.timedelta(weeks=len(_WEEKS), days=2)))
     return store.pairing(person.id, pairing.id)

@@ -7,6 +7,7 @@ import streamlit as st
 from pal_core import summary
 from pal_core.models import Phase, Role, SessionStatus
 from pal_core.questions import suggest
+from pal_core.store import StoreError
 from views import runner, ui, widgets
 
 person = ui.me()
@@ -54,20 +55,22 @@ time_col.time_input("Time", value=default_next.time().replace(second=0, microsec
                     step=dt.timedelta(minutes=15))
 
 
-def _complete() -> None:
-    day, time = st.session_state[f"closing:{session.id}:day"], st.session_state[f"closing:{session.id}:time"]
-    next_at = dt.datetime.combine(day, time, tzinfo=ui.local_tz())
-    if not ui.attempt(lambda: summary.complete_session(store, ui.assistant(), person.id, session.id, next_at)):
-        return
-    st.session_state["closing:done"] = session.id
-
-
 if session.status == SessionStatus.COMPLETED:
     st.success("This session is completed.")
     st.page_link("views/summary.py", label="Read the summary", icon=":material/summarize:",
                  query_params={"session": str(session.id)})
-else:
-    st.button("Complete session and draft the summary", type="primary", key="closing:complete",
-              icon=":material/task_alt:", on_click=_complete)
-if st.session_state.pop("closing:done", None) == session.id:
+    st.stop()
+if not ui.share_mode() and ui.assistant().enabled:
+    ui.what_will_be_sent("draft_summary", summary.gather(store, person.id, session.id))
+if st.button("Complete session and draft the summary", type="primary", key="closing:complete", icon=":material/task_alt:"):
+    day, time = st.session_state[f"closing:{session.id}:day"], st.session_state[f"closing:{session.id}:time"]
+    next_at = dt.datetime.combine(day, time, tzinfo=ui.local_tz())
+    with st.spinner("Completing the session and drafting its summary…"):
+        try:
+            drafted = summary.complete_session(store, ui.assistant(), person.id, session.id, next_at)
+        except (StoreError, ValueError) as error:
+            ui.show_error(error)
+            st.stop()
+    # The Summary page shows where the draft came from, and why if the AI fell back.
+    st.session_state[f"summary:{session.id}:body:notice"] = (drafted.source, drafted.notice)
     st.switch_page("views/summary.py", query_params={"session": str(session.id)})

@@ -166,7 +166,7 @@ def questions_panel(person: Person, pairing: Pairing, session: Session, phase: P
                 icon=":material/push_pin:", on_click=_pin, args=(person.id, pairing.id, question.id, not is_pinned),
                 help="Pinned questions come back every session.",
             )
-            ui.note_field(person, session, notes, phase, question.id, "Notes", height=90)
+            ui.note_field(person, session, notes, phase, question.id, "Notes", height=90, question_text=question.text)
             follow_ups(question, session, notes, phase)
     if not ui.share_mode():
         with st.expander("Add your own question"):

@@ -14,7 +14,7 @@ import streamlit as st
 
 from pal_core import auth
 from pal_core.assist import Assistant
-from pal_core.config import load_settings
+from pal_core.config import LLMSettings, load_settings
 from pal_core.models import Pairing, Person, Phase, Session, Visibility
 from pal_core.store import DatabaseUnreadable, NotFound, StaleWrite, Store, StoreError
 from pal_core.questions import QuestionBank, load_bank
@@ -43,8 +43,15 @@ def bank() -> QuestionBank:
 
 
 @st.cache_resource(show_spinner=False)
+def _assistant(base_url: str | None, model: str | None, api_key: str | None, budget_s: float, db_path: str) -> Assistant:
+    return Assistant(LLMSettings(base_url, model, api_key, budget_s), _open_store(db_path))
+
+
 def assistant() -> Assistant:
-    return Assistant(load_settings().llm, store())
+    """One assistant per configuration, so a changed setting takes effect at once."""
+    settings = load_settings()
+    llm = settings.llm
+    return _assistant(llm.base_url, llm.model, llm.api_key, llm.budget_s, str(settings.db_path))
 
 
 def source_caption(source: str, notice: str | None) -> None:
@@ -310,6 +317,7 @@ def note_field(
     visibility: Visibility = Visibility.SHARED,
     height: int = 100,
     placeholder: str = "",
+    question_text: str | None = None,
 ) -> None:
     """A text area saved when it is left. A newer version saved by the other person
     replaces the text if this person has not changed it; a clash is shown, not lost."""
@@ -325,7 +333,7 @@ def note_field(
         st.session_state[key + ":loaded"] = stored_body
     if visibility == Visibility.PRIVATE:
         label = f"🔒 {label} (private — only you see this)"
-    save_args = (person.id, session.id, phase, slot, visibility, label)
+    save_args = (person.id, session.id, phase, slot, visibility, question_text or label)
     st.text_area(
         label, key=key, height=height, placeholder=placeholder, max_chars=20_000,
         on_change=_save_note, args=save_args,

@@ -1,0 +1,1 @@
+"""Benchmarks and evaluation scripts, runnable from the repository root."""
