@@ -36,7 +36,7 @@ def load_sample(store: Store, person: Person) -> Pairing:
     store.add_kpi(person.id, pairing.id, "Code review turnaround under 24 hours")
     store.add_kpi(person.id, pairing.id, "Test coverage of the billing module")
     start = now_utc().replace(minute=0, second=0, microsecond=0) - dt.timedelta(weeks=len(_WEEKS))
-    previous_action = None
+    previous = None  # last week's action and the status it reached by this week
     for week, (rating, why, plus_one, success, challenge, action, status) in enumerate(_WEEKS):
         session = store.schedule_session(person.id, pairing.id, NewSession(scheduled_at=start + dt.timedelta(weeks=week)))
         store.add_agenda_item(person.id, session.id, AgendaKind.POINT, challenge)
@@ -44,12 +44,13 @@ def load_sample(store: Store, person: Person) -> Pairing:
         store.share_agenda(person.id, session.id)
         store.save_note(person.id, session.id, Phase.REFLECTION, "reflection:successes", success, expected_version=None)
         store.save_note(pal.id, session.id, Phase.REFLECTION, "reflection:challenges", challenge, expected_version=None)
-        if previous_action is not None:
-            store.update_action_status(person.id, previous_action.id, _WEEKS[week - 1][6], session_id=session.id)
-        previous_action = store.add_action(
+        if previous is not None:
+            store.update_action_status(person.id, previous[0].id, previous[1], session_id=session.id)
+        new_action = store.add_action(
             person.id, session.id,
             NewAction(text=action, owner=Role.MENTEE, due_date=(session.scheduled_at + dt.timedelta(days=6)).date()),
         )
+        previous = (new_action, status)
         store.complete_session(person.id, session.id, session.scheduled_at + dt.timedelta(weeks=1))
         body = summary.offline_summary(summary.gather(store, person.id, session.id))
         store.save_summary(person.id, session.id, body, expected_version=None)

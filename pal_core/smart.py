@@ -86,7 +86,7 @@ _FUZZY_KEYS = (
     "before until within sprint review session meeting"
 ).split()
 _NOT_TYPOS = {"print", "mouth", "guild", "weeds", "rights", "beater", "letter", "bitter", "months",
-              "week", "weekly", "monthly", "deploy", "deliver", "months", "sessions", "meetings",
+              "week", "weekly", "monthly", "deploy", "deliver", "sessions", "meetings",
               "reviews", "skill", "better", "within", "before", "quarters", "designs", "merged"}
 
 
@@ -356,7 +356,7 @@ _DELIVER = _forms(
     "illustrate draw paint film edit proofread localise localize tag label reconcile agree"
 ) | {"wrote", "written", "built", "ran", "held", "led", "sent", "gave", "given", "read", "won",
      "set", "setting", "hand", "handed", "handing", "wrap", "wrapped", "roll", "rolled", "spoke",
-     "drew", "drawn", "shipped", "shipping", "ran", "undertake", "found", "landed"}
+     "drew", "drawn", "shipped", "shipping", "undertake", "found", "landed"}
 # Direction without an end state: specific with a concrete object, measurable only with a number.
 _DIRECTIONAL = _forms(
     "improve increase reduce decrease cut lower raise grow boost make enhance optimise optimize "

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pal_core import headsup
-from pal_core.models import AgendaKind, RatingInput, Role, SessionStatus
+from pal_core.models import AgendaKind, Role
 from views import ui, widgets
 
 person = ui.me()

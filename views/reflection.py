@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pal_core.models import Phase, Role, Visibility
+from pal_core.models import Phase, Role
 from views import runner, ui, widgets
 
 person = ui.me()
