@@ -13,7 +13,7 @@ from pal_core import summary
 from pal_core.models import ActionStatus, AgendaKind, NewAction, NewSession, Pairing, Person, Phase, RatingInput, Role
 from pal_core.store import Store, now_utc
 
-SAMPLE_PAL_NAME = "Sam Sample (sample PAL)"
+SAMPLE_PAL_NAME = "Sam Sample"
 _WEEKS = [
     # rating, why, +1, success, challenge, action, status at the next session
     (6, "Busy sprint, the auth flow fought back.", "Pair with someone on auth for an hour.",
