@@ -4,6 +4,7 @@ rating, action points, KPIs, goals with their SMART check. Each saves on change.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -13,6 +14,7 @@ from pal_core.models import (
     ActionStatus,
     AgendaItem,
     AgendaKind,
+    Goal,
     NewAction,
     Pairing,
     Person,
@@ -167,6 +169,12 @@ def action_row(person: Person, pairing: Pairing, session: Session, action: Actio
             "What is blocking it?", key=key + ":blocker", max_chars=500,
             on_change=_action_status, args=(person.id, action.id, session.id, key),
         )
+    if action.from_session_id == session.id and not ui.share_mode():
+        def save(text: str, a: ActionItem = action) -> ActionItem:
+            return ui.store().edit_action(person.id, a.id, NewAction(text=text, owner=a.owner, due_date=a.due_date))
+
+        with st.expander("SMART check"):
+            smart_coach(f"action:{action.id}:rewrite", action.text, ui.kpi_texts(person, pairing), save, "Action updated.")
 
 
 def action_updates(person: Person, pairing: Pairing, session: Session, *, editable: bool) -> None:
@@ -252,13 +260,41 @@ def _add_goal(person_id: int, session_id: int, prefix: str, kpis: list[str], pre
         st.session_state[f"{prefix}:text"] = ""
 
 
-def _accept_rewrite(person: Person, goal_id: int, key: str, kpi: str, kpis: list[str], version: int) -> None:
-    text = st.session_state[key + ":edit"]
-    ui.attempt(lambda: ui.store().update_goal(
-        person.id, goal_id, text=text, kpi=kpi, smart_json=smart.assess(text, kpis).model_dump_json(),
-        done=False, expected_version=version,
-    ), "Goal updated.")
+def _accept_rewrite(key: str, save: Callable[[str], object], done: str) -> None:
+    if ui.attempt(lambda: save(st.session_state[key + ":edit"]), done):
+        _dismiss_rewrite(key)
+
+
+def _dismiss_rewrite(key: str) -> None:
     st.session_state.pop(key, None)
+    st.session_state.pop(key + ":edit", None)
+
+
+def smart_coach(key: str, text: str, kpis: list[str], save: Callable[[str], object], done: str) -> None:
+    """The SMART marks for a goal or action, and a rewrite offered only when asked:
+    accept (after editing the placeholders) or ignore."""
+    smart_panel(smart.assess(text, kpis))
+    if st.button("Suggest a SMART rewrite", key=key + ":btn", icon=":material/auto_fix_high:", type="tertiary"):
+        with st.spinner("Drafting a SMART version…"):
+            st.session_state[key] = ui.assistant().rewrite_goal(text, kpis)
+        st.session_state.pop(key + ":edit", None)
+    if not ui.share_mode():
+        ui.what_will_be_sent("rewrite_goal", text, kpis)
+    if rewrite := st.session_state.get(key):
+        ui.source_caption(rewrite.source, rewrite.notice)
+        st.session_state.setdefault(key + ":edit", rewrite.text)
+        st.text_area("Suggested rewrite — fill in the [placeholders], then accept", key=key + ":edit", height=80)
+        accept, ignore = st.columns(2)
+        accept.button("Accept", key=key + ":accept", on_click=_accept_rewrite, args=(key, save, done))
+        ignore.button("Ignore", key=key + ":ignore", on_click=_dismiss_rewrite, args=(key,))
+
+
+def _save_goal(person_id: int, goal: Goal, kpis: list[str], *, text: str | None = None, done: bool | None = None) -> Goal:
+    text = goal.text if text is None else text
+    return ui.store().update_goal(
+        person_id, goal.id, text=text, kpi=goal.kpi, smart_json=smart.assess(text, kpis).model_dump_json(),
+        done=goal.done if done is None else done, expected_version=goal.version,
+    )
 
 
 def goal_list(person: Person, pairing: Pairing, session: Session, *, prep: bool) -> None:
@@ -271,22 +307,11 @@ def goal_list(person: Person, pairing: Pairing, session: Session, *, prep: bool)
             text_col.markdown(f"**{ui.plain(goal.text)}**{kpi}")
             remove.button("✕", key=f"goal:{goal.id}:del", help="Remove goal",
                           on_click=ui.attempt, args=(lambda g=goal.id: store.delete_goal(person.id, g),))
-            smart_panel(smart.assess(goal.text, kpis))
-            key = f"goal:{goal.id}:rewrite"
-            if st.button("Suggest a SMART rewrite", key=key + ":btn", icon=":material/auto_fix_high:", type="tertiary"):
-                with st.spinner("Drafting a SMART version…"):
-                    st.session_state[key] = ui.assistant().rewrite_goal(goal.text, kpis)
-                st.session_state.pop(key + ":edit", None)
-            if not ui.share_mode():
-                ui.what_will_be_sent("rewrite_goal", goal.text, kpis)
-            if rewrite := st.session_state.get(key):
-                ui.source_caption(rewrite.source, rewrite.notice)
-                st.session_state.setdefault(key + ":edit", rewrite.text)
-                st.text_area("Suggested rewrite — edit the [placeholders], then accept", key=key + ":edit", height=80)
-                accept, ignore = st.columns(2)
-                accept.button("Accept", key=key + ":accept", on_click=_accept_rewrite,
-                              args=(person, goal.id, key, goal.kpi, kpis, goal.version))
-                ignore.button("Ignore", key=key + ":ignore", on_click=lambda k=key: [st.session_state.pop(k, None), st.session_state.pop(k + ":edit", None)])
+            done_key = f"goal:{goal.id}:done"
+            st.checkbox("Done", value=goal.done, key=done_key, on_change=ui.attempt, args=(
+                lambda g=goal, k=done_key: _save_goal(person.id, g, kpis, done=st.session_state[k]),))
+            smart_coach(f"goal:{goal.id}:rewrite", goal.text, kpis,
+                        lambda text, g=goal: _save_goal(person.id, g, kpis, text=text), "Goal updated.")
     prefix = f"goal:new:{session.id}"
     st.text_input("New goal", key=f"{prefix}:text", max_chars=500,
                   placeholder="e.g. Write and merge 10 unit tests for Project X by next Friday")
