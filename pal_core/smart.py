@@ -169,7 +169,7 @@ _EVENT = (r"(?:release|launch|deadline|1:1|1-1|1on1|one[- ]on[- ]one|session|mee
           r"retro(?:spective)?|stand-?up|review|planning|demo(?: day)?|offsite|off-site|"
           r"all[- ]hands|kick-?off|code freeze|freeze|cut-?over|go[- ]live|conference|summit|qbr|"
           r"holidays?|vacation|leave|break|renewal(?: date)?|check-?in|catch-?up|workshop|"
-          r"hackathon|town ?hall|handover|hand-?off|onsite|board meeting|quarterly planning|trial)")
+          r"hackathon|town ?hall|handover|hand-?off|onsite|board meeting|quarterly planning|trial|meet-?up)")
 _DET = r"(?:the|our|my|this|his|her|their|your)"
 _FILLER = r"(?:(?!\w+ing\b|more\b|in\b|at\b|on\b|to\b)[\w'-]+\s+)"  # words inside an event name
 
@@ -225,6 +225,9 @@ _TIME_PATTERNS: list[tuple[str, float | str | None]] = [  # (pattern, days | "du
      + _FILLER + r"{0,3}?" + _EVENT + r"s?\b", 14),
     (r"\b(?:before|until|till)\s+(?:i|we|you|they|he|she)\s+(?:go|leave|start|move|switch)\b", 30),
     (r"\b(?:next|upcoming|coming)\s+(?:[\w'-]+\s+){0,2}?" + _EVENT + r"s?\b", 14),
+    # A dated or numbered event: "at the March meetup", "in the 4.2 release", "in release 4.2".
+    (r"\b(?:at|in|during|for)\s+(?:the\s+|our\s+)?" + _MONTH + r"\s+" + _EVENT + r"s?\b", None),
+    (r"\b(?:in|with|for)\s+(?:the\s+)?v?\d+(?:\.\d+)+\s+release\b|\bin\s+release\s+v?\d+(?:\.\d+)*\b", 30),
     (r"\bin (?:a|one) (?:afternoon|morning|evening|night|day|sitting)\b", 0.5),
     (r"\b(?:fortnight|over the weekend)\b", 14),
     (r"\bwithin\s+the\s+(?:day|week|month|quarter|sprint|year)\b", "period"),
@@ -353,7 +356,7 @@ _DELIVER = _forms(
     "delegate find move switch transition consolidate approve propose circulate distribute invite "
     "earn assign file submit order purchase buy obtain acquire sunset decommission "
     "kick catalogue catalog inventory benchmark outline storyboard prototype wireframe mock "
-    "illustrate draw paint film edit proofread localise localize tag label reconcile agree"
+    "illustrate draw paint film edit proofread localise localize tag label reconcile agree sit ask"
 ) | {"wrote", "written", "built", "ran", "held", "led", "sent", "gave", "given", "read", "won",
      "set", "setting", "hand", "handed", "handing", "wrap", "wrapped", "roll", "rolled", "spoke",
      "drew", "drawn", "shipped", "shipping", "undertake", "found", "landed"}
