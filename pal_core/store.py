@@ -1,9 +1,11 @@
 """The SQLite layer: schema, migrations, and every query the app runs.
 
-Connections: one per thread (``threading.local``), opened on first use. Streamlit runs
-each rerun on a script thread of its own and sqlite3 connections refuse to cross threads
-(``check_same_thread``), so no connection is ever shared and no lock is needed; WAL lets
-readers run beside the single writer and ``busy_timeout`` makes a writer wait its turn.
+Connections: one per thread (``threading.local``), never two threads on one connection
+at a time, so no lock is needed; WAL lets readers run beside the single writer and
+``busy_timeout`` makes a writer wait its turn. Streamlit runs almost every rerun on a new
+script thread, and opening a connection (schema parse, WAL set-up) cost more than a whole
+page's queries, so a thread's connection goes back to a pool when the thread ends
+(:class:`_Lease`) and the next thread takes it from there, warm page cache included.
 
 Access: every public method that touches pairing data takes ``actor`` (the signed-in
 person's id) and scopes its SQL to the pairings that person belongs to. A row the actor
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import queue
 import secrets
 import sqlite3
 import threading
@@ -401,6 +404,27 @@ def _goal(row: sqlite3.Row) -> Goal:
     )
 
 
+class _Lease:
+    """Held in a thread's locals: when the thread ends, its connection (rolled back if it
+    left a transaction open) goes back to the pool for the next thread."""
+
+    __slots__ = ("pool", "db")
+
+    def __init__(self, pool: queue.SimpleQueue, db: sqlite_utils.Database):
+        self.pool, self.db = pool, db
+
+    def __del__(self) -> None:
+        db, self.db = self.db, None
+        if db is None:
+            return
+        try:
+            if db.conn.in_transaction:
+                db.conn.rollback()
+            self.pool.put(db)
+        except sqlite3.Error:  # closed or broken: let it go
+            pass
+
+
 class Store:
     """All persistence. Create one per database file and share it (it is thread-safe)."""
 
@@ -411,6 +435,8 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._check_readable()
         self._local = threading.local()
+        self._pool: queue.SimpleQueue[sqlite_utils.Database] = queue.SimpleQueue()
+        self._bulk_columns: dict[str, set[str]] = {}
         try:
             migrations.apply(self.db)
         except sqlite3.DatabaseError as error:
@@ -441,21 +467,34 @@ class Store:
     def db(self) -> sqlite_utils.Database:
         db = getattr(self._local, "db", None)
         if db is None:
-            conn = sqlite3.connect(self.path, timeout=10)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA busy_timeout = 10000")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            db = sqlite_utils.Database(conn, execute_plugins=False)
+            try:
+                db = self._pool.get_nowait()  # a finished thread's connection
+            except queue.Empty:
+                # check_same_thread off: a pooled connection moves to the next thread,
+                # but only ever serves one thread at a time (see _Lease).
+                conn = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
+                conn.row_factory = sqlite3.Row
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA foreign_keys = ON")
+                conn.execute("PRAGMA busy_timeout = 10000")
+                conn.execute("PRAGMA synchronous = NORMAL")
+                db = sqlite_utils.Database(conn, execute_plugins=False)
             self._local.db = db
+            self._local.lease = _Lease(self._pool, db)
         return db
 
     def close(self) -> None:
+        """Close this thread's connection and the pooled ones."""
         db = getattr(self._local, "db", None)
         if db is not None:
+            self._local.lease.db = None
             db.close()
             self._local.db = None
+        while True:
+            try:
+                self._pool.get_nowait().close()
+            except queue.Empty:
+                break
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite_utils.Database]:
@@ -490,6 +529,33 @@ class Store:
             self.db.conn.backup(target_conn)
         finally:
             target_conn.close()
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[sqlite_utils.Database]:
+        """This thread's connection set up for a bulk load (benchmarks.seed only): no
+        fsync and a large page cache. Unsafe if the machine crashes mid-load, so it is
+        never used by the app; the settings are restored on exit."""
+        db = self.db
+        db.execute("PRAGMA synchronous = OFF")
+        db.execute("PRAGMA cache_size = -262144")  # 256 MiB
+        try:
+            yield db
+        finally:
+            db.commit()
+            db.execute("PRAGMA synchronous = NORMAL")
+            db.execute("PRAGMA cache_size = -2000")
+
+    def bulk_insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
+        """Insert many rows with one prepared statement (benchmarks.seed; several times
+        faster than sqlite-utils' insert_all, which converts every value in Python).
+        Table and column names must exist in the schema; values are always bound."""
+        known = self._bulk_columns.get(table)
+        if known is None:
+            known = self._bulk_columns[table] = set(self.db[table].columns_dict) if self.db[table].exists() else set()
+        if not known or not set(columns) <= known:
+            raise ValueError(f"unknown table or columns: {table}({', '.join(columns)})")
+        marks = ", ".join("?" * len(columns))
+        self.db.conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
     # --- people and sign-in --------------------------------------------------------
 
@@ -1519,7 +1585,10 @@ class Store:
 
         :raises StoreError: when a person in the file has no account here, when the
           actor is not in one of its pairings, or when this database already has a
-          pairing of the same two people (import into a fresh database, or remove it).
+          pairing of the same two people (import into a fresh database, or remove it),
+          when the other person of a pairing already has a (non-sample) pairing here (a
+          file must not attach a pairing to an account in use), or when it holds private
+          notes that are not the actor's own.
         """
         import re
 
@@ -1555,6 +1624,20 @@ class Store:
                     raise StoreError(
                         f"This database already has a pairing of {pairing['mentee']} (mentee) and {pairing['pal']} (PAL)."
                         " Import into a fresh database, or remove that pairing first. Nothing was imported."
+                    )
+                # A file can name anyone: it may add a pairing (and rows in their name) only
+                # with someone who has no real pairing here yet, never to an account in use.
+                other, email = (pal, pairing["pal"]) if mentee == actor else (mentee, pairing["mentee"])
+                if self._one("SELECT 1 FROM pairing WHERE (mentee_id = :p OR pal_id = :p) AND is_sample = 0", {"p": other}):
+                    raise StoreError(
+                        f"{email} already has pairings in this database, and an import can't add one to an account"
+                        " in use. Pair with an invite code instead. Nothing was imported."
+                    )
+            for note in doc.get("notes", []):  # an export holds only its exporter's private notes
+                if note["visibility"] == Visibility.PRIVATE.value and (pid(note["owner"]), pid(note["author"])) != (actor, actor):
+                    raise StoreError(
+                        f"The file holds a private note of {note['owner']}: only your own private notes can be imported."
+                        " Import only your own export. Nothing was imported."
                     )
 
         def new(kind: str, old: int | None) -> int | None:

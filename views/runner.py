@@ -68,6 +68,8 @@ def header(person: Person, pairing: Pairing, session: Session, phase: Phase) -> 
 @st.fragment(run_every=2)
 def _timer(person: Person, pairing: Pairing, session_id: int, phase: Phase) -> None:
     """Redrawn every 2 s; also reruns the page when the other person saved something."""
+    if ui.current_person() is None:  # signed out in another tab: leave the page now
+        st.rerun(scope="app")
     store = ui.store()
     session = store.session(person.id, session_id)
     if st.session_state.get("runner:token") != store.change_token(person.id, session_id):

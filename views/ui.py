@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import time
 import zoneinfo
 from collections.abc import Callable
 
@@ -100,15 +101,53 @@ def oidc_configured() -> bool:
         return False
 
 
+SIGNED_OUT = "auth:signed_out"  # this tab was signed out: its (stale) identity must not sign it in again
+
+
+@st.cache_resource(show_spinner=False)
+def _signed_out_at() -> dict[int, float]:
+    """Person id → when they last signed out (this server process). Ends identity-provider
+    sign-ins in the person's other open tabs, which keep a stale st.user until reloaded."""
+    return {}
+
+
+def _still_signed_in(person: Person) -> bool:
+    """A tab stays signed in only while its sign-in does: signing out anywhere deletes
+    every token (checked here, one indexed read) and ends every other tab at its next run."""
+    token = st.session_state.get("auth:token")
+    if token is not None:
+        found = auth.person_for_token(store(), token)
+        return found is not None and found.id == person.id
+    since = st.session_state.get("auth:since")
+    return since is None or _signed_out_at().get(person.id, 0.0) < since
+
+
+def _forget_this_tab() -> None:
+    # The cookie is left alone: it may already hold a newer sign-in from another tab.
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    st.session_state[SIGNED_OUT] = True
+
+
 def current_person() -> Person | None:
     person = st.session_state.get("auth:person")
     if person is not None:
-        return person
+        if _still_signed_in(person):
+            return person
+        _forget_this_tab()
+        return None
+    if st.session_state.get(SIGNED_OUT):
+        return None
     if oidc_configured():
         user = oidc_user()
         person = auth.person_for_oidc(store(), *user) if user and user[0] else None
+        if person is not None:
+            st.session_state["auth:since"] = time.time()
     else:
-        person = auth.person_for_token(store(), st.context.cookies.get(TOKEN_COOKIE))
+        token = st.context.cookies.get(TOKEN_COOKIE)
+        person = auth.person_for_token(store(), token)
+        if person is not None:
+            st.session_state["auth:token"] = token
     if person is not None:
         st.session_state["auth:person"] = person
     return person
@@ -117,7 +156,9 @@ def current_person() -> Person | None:
 def remember_sign_in(person: Person) -> None:
     """Keep the person signed in across reloads with a cookie holding a random token."""
     token = auth.issue_token(store(), person)
+    st.session_state.pop(SIGNED_OUT, None)
     st.session_state["auth:person"] = person
+    st.session_state["auth:token"] = token
     st.session_state["auth:set_cookie"] = token
 
 
@@ -134,12 +175,15 @@ def emit_cookie_changes() -> None:
 
 
 def sign_out() -> None:
+    """Sign out in every tab and browser: all tokens go, other tabs end at their next run."""
     person = st.session_state.get("auth:person")
     if person is not None:
         auth.sign_out_everywhere(store(), person)
-    for key in list(st.session_state.keys()):
-        del st.session_state[key]
+        _signed_out_at()[person.id] = time.time()
+    _forget_this_tab()
     st.session_state["auth:set_cookie"] = ""
+    if oidc_configured():
+        st.logout()  # deletes the identity cookie and ends the provider's session too
 
 
 def me() -> Person:
@@ -198,7 +242,7 @@ def open_session(person: Person) -> tuple[Pairing, Session]:
     wanted = st.query_params.get("session") or st.session_state.get("ctx:session_id")
     try:
         session = store().session(person.id, int(wanted)) if wanted else None
-    except (NotFound, ValueError):
+    except (NotFound, ValueError, OverflowError):  # OverflowError: an id too large for SQLite
         st.error("That session was not found, or you don't have access to it.")
         st.page_link("views/home.py", label="Go to your pairings", icon=":material/home:")
         st.stop()
@@ -245,6 +289,8 @@ def show_error(error: Exception) -> None:
 
 def attempt(action: Callable[[], object], done: str | None = None) -> bool:
     """Run a store call for a button; show its error as a sentence instead of a trace."""
+    if current_person() is None:  # signed out in another tab since this one last ran
+        return False
     try:
         action()
     except (StoreError, ValueError) as error:
@@ -280,6 +326,8 @@ def _note_key(session_id: int, phase: Phase, slot: str, visibility: Visibility) 
 def _save_note(person_id: int, session_id: int, phase: Phase, slot: str, visibility: Visibility, question: str) -> None:
     key = _note_key(session_id, phase, slot, visibility)
     mine = st.session_state[key]
+    if current_person() is None:  # signed out in another tab since this one last ran
+        return
     try:
         note = store().save_note(
             person_id, session_id, phase, slot, mine, visibility=visibility,
