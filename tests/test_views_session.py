@@ -164,3 +164,26 @@ def test_bad_input_is_shown_as_text_and_saved_intact(pair):
     assert any("can't be empty" in e.value for e in at.error)
     stored = [i.text for i in store.agenda(ana.id, session.id)]
     assert stored == ["<img src=x onerror=alert(1)>", "[click](javascript:alert(1))", "שלום 👋🏽 " + "x" * 400]
+
+
+def test_screen_share_mode_survives_a_reload_through_the_url(pair):
+    store, ana, ben, pairing, session = pair
+    store.save_note(ben.id, session.id, Phase.REFLECTION, "private", PAL_SECRET, visibility=Visibility.PRIVATE, expected_version=None)
+    at = open_page(ben, "views/reflection.py", session.id)
+    at.button(key="runner:share").click().run()
+    assert at.query_params["share"] == ["1"] or at.query_params["share"] == "1"
+    # A reload is a new browser session that only has the URL.
+    reloaded = AppTest.from_file(APP, default_timeout=30)
+    reloaded.session_state["auth:person"] = ben
+    reloaded.query_params["session"] = str(session.id)
+    reloaded.query_params["share"] = "1"
+    reloaded.run()
+    reloaded.switch_page("views/reflection.py")
+    reloaded.query_params["session"] = str(session.id)
+    reloaded.query_params["share"] = "1"
+    reloaded.run()
+    assert not reloaded.exception
+    assert PAL_SECRET not in page_text(reloaded)
+    reloaded.button(key="runner:share").click().run()
+    assert "share" not in reloaded.query_params
+    assert PAL_SECRET in page_text(reloaded)

@@ -73,4 +73,4 @@ if st.button("Complete session and draft the summary", type="primary", key="clos
             st.stop()
     # The Summary page shows where the draft came from, and why if the AI fell back.
     st.session_state[f"summary:{session.id}:body:notice"] = (drafted.source, drafted.notice)
-    st.switch_page("views/summary.py", query_params={"session": str(session.id)})
+    st.switch_page("views/summary.py", query_params=ui.session_params(session.id))

@@ -6,7 +6,9 @@ copy them. Pages stay thin: read through pal_core, render, call back into it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
+import os
 import time
 import zoneinfo
 from collections.abc import Callable
@@ -15,7 +17,7 @@ import streamlit as st
 
 from pal_core import auth
 from pal_core.assist import Assistant
-from pal_core.config import LLMSettings, load_settings
+from pal_core.config import LLMSettings, Settings, _secrets_files, load_settings
 from pal_core.models import Pairing, Person, Phase, Session, Visibility
 from pal_core.store import DatabaseUnreadable, NotFound, StaleWrite, Store, StoreError
 from pal_core.questions import QuestionBank, load_bank
@@ -24,18 +26,49 @@ TOKEN_COOKIE = "pal_token"
 SHARE_MODE = "ui:share_mode"
 
 
+@functools.lru_cache(maxsize=8)
+def _settings(stamp: tuple) -> Settings:
+    return load_settings()
+
+
+def current_settings() -> Settings:
+    """load_settings(), read again only when what it reads changes (PAL_*/OPENAI_*
+    variables, the secrets files). store() and assistant() ask for it many times a
+    rerun, and a fresh read (environment copy, two file probes) cost about 1 ms."""
+    env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(("PAL_", "OPENAI_"))))
+    files = []
+    for path in _secrets_files():
+        try:
+            files.append(path.stat().st_mtime_ns)
+        except OSError:
+            files.append(None)
+    return _settings((env, tuple(files)))
+
+
 @st.cache_resource(show_spinner=False)
 def _open_store(path: str) -> Store:
     return Store(path)
 
 
+# What _open_store and _assistant returned, by their arguments: a dict lookup instead of
+# st.cache_resource's (which inspects the signature and hashes the arguments, ~0.3 ms a
+# call, and pages call store() 10-20 times a rerun). Same objects, same lifetime.
+_stores: dict[str, Store] = {}
+_assistants: dict[tuple, Assistant] = {}
+
+
 def store() -> Store:
     """The app's store; a database that can't be opened stops the page with advice."""
+    path = str(current_settings().db_path)
+    found = _stores.get(path)
+    if found is not None:
+        return found
     try:
-        return _open_store(str(load_settings().db_path))
+        found = _stores[path] = _open_store(path)
     except DatabaseUnreadable as error:
         st.error(str(error))
         st.stop()
+    return found
 
 
 @st.cache_resource(show_spinner=False)
@@ -50,9 +83,13 @@ def _assistant(base_url: str | None, model: str | None, api_key: str | None, bud
 
 def assistant() -> Assistant:
     """One assistant per configuration, so a changed setting takes effect at once."""
-    settings = load_settings()
+    settings = current_settings()
     llm = settings.llm
-    return _assistant(llm.base_url, llm.model, llm.api_key, llm.budget_s, str(settings.db_path))
+    key = (llm.base_url, llm.model, llm.api_key, llm.budget_s, str(settings.db_path))
+    found = _assistants.get(key)
+    if found is None:
+        found = _assistants[key] = _assistant(*key)
+    return found
 
 
 def source_caption(source: str, notice: str | None) -> None:
@@ -257,7 +294,24 @@ def open_session(person: Person) -> tuple[Pairing, Session]:
 
 
 def share_mode() -> bool:
+    """Screen-share mode, kept in the URL (?share=1) too so that a reload or a
+    reconnect while the screen is shared can't bring private things back."""
+    if st.query_params.get("share") == "1":
+        st.session_state[SHARE_MODE] = True
     return bool(st.session_state.get(SHARE_MODE, False))
+
+
+def set_share_mode(on: bool) -> None:
+    st.session_state[SHARE_MODE] = on
+    if on:
+        st.query_params["share"] = "1"
+    else:
+        st.query_params.pop("share", None)
+
+
+def session_params(session_id: int) -> dict[str, str]:
+    """Query parameters for a page switch within a session: the session, and share mode."""
+    return {"session": str(session_id), **({"share": "1"} if share_mode() else {})}
 
 
 def apply_share_mode_style() -> None:
@@ -328,15 +382,20 @@ def _save_note(person_id: int, session_id: int, phase: Phase, slot: str, visibil
     mine = st.session_state[key]
     if current_person() is None:  # signed out in another tab since this one last ran
         return
+    expected = st.session_state.get(key + ":v")
+    seen = st.session_state.get(key + ":seen", expected)
+    if seen != expected and st.session_state.get(key + ":loaded", "") in mine:
+        expected = seen  # the other person's newer text is all still in mine: nothing is lost
     try:
         note = store().save_note(
             person_id, session_id, phase, slot, mine, visibility=visibility,
-            question_text=question, expected_version=st.session_state.get(key + ":v"),
+            question_text=question, expected_version=expected,
         )
     except StaleWrite as conflict:
         st.session_state[key] = conflict.current
         st.session_state[key + ":v"] = conflict.version
         st.session_state[key + ":loaded"] = conflict.current
+        st.session_state.pop(key + ":seen", None)
         st.session_state[key + ":conflict"] = (mine, str(conflict))
         return
     except (StoreError, ValueError) as error:
@@ -344,7 +403,9 @@ def _save_note(person_id: int, session_id: int, phase: Phase, slot: str, visibil
         return
     st.session_state[key + ":v"] = note.version
     st.session_state[key + ":loaded"] = note.body
+    st.session_state.pop(key + ":seen", None)
     st.session_state.pop(key + ":error", None)
+    st.session_state.pop(key + ":conflict", None)  # merged by hand: the old clash is settled
 
 
 def _keep_mine(key: str, mine: str, save_args: tuple) -> None:
@@ -373,12 +434,17 @@ def note_field(
     stored = notes.get((phase.value, slot, visibility.value))
     stored_body, stored_version = (stored.body, stored.version) if stored else ("", None)
     loaded = st.session_state.get(key + ":loaded")
-    if key not in st.session_state or (
-        stored_version != st.session_state.get(key + ":v") and st.session_state[key] == loaded
-    ):
+    if key not in st.session_state:
         st.session_state[key] = stored_body
         st.session_state[key + ":v"] = stored_version
         st.session_state[key + ":loaded"] = stored_body
+    elif stored_version != st.session_state.get(key + ":v") and st.session_state[key] == loaded:
+        # The other person saved: show their text, but only as "seen". The browser keeps
+        # text still being typed (not yet committed) instead of it, and saving that must
+        # clash rather than replace theirs unseen (see _save_note).
+        st.session_state[key] = stored_body
+        st.session_state[key + ":loaded"] = stored_body
+        st.session_state[key + ":seen"] = stored_version
     if visibility == Visibility.PRIVATE:
         label = f"🔒 {label} (private — only you see this)"
     save_args = (person.id, session.id, phase, slot, visibility, question_text or label)
