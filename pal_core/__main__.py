@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{args.path} already exists: choose a new file name.", file=sys.stderr)
                 return 1
             store = Store(db_path)
+            args.path.touch(mode=0o600)  # the copy holds password hashes and private notes: owner only
             store.backup_to(args.path)
             print(f"Backed up {db_path} to {args.path}.")
             return 0

@@ -37,12 +37,30 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-import openai
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponential_jitter
 
 from pal_core.config import LLMSettings
 from pal_core.models import LINE_LIMIT, TEXT_LIMIT
+
+
+class _Deferred:
+    """``openai``, imported the first time something of it is used: the import takes
+    longer than starting the rest of the app (~1 s of a cold start), and it is needed
+    only once an endpoint is configured and a request is made. A plain attribute proxy,
+    not a lazy module in sys.modules: Streamlit walks sys.modules on its first run
+    (inspect.stack) and would load a lazy module there and then."""
+
+    def __getattr__(self, name: str):
+        import openai as module
+
+        return getattr(module, name)
+
+
+if TYPE_CHECKING:
+    import openai
+else:
+    openai = _Deferred()
 
 if TYPE_CHECKING:
     from pal_core.smart import SmartAssessment

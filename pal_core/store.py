@@ -319,6 +319,32 @@ def m004_history_indexes(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m005_performance_indexes(db: sqlite_utils.Database) -> None:
+    # Found with benchmarks.pages on 1,000 pairings × 260 weekly sessions and kept honest by
+    # tests/test_query_plans.py: no page query scans a big table or a pairing's history.
+    for sql in (
+        # Carried-over actions: those closed in this session or a later one (store
+        # .carried_over_actions walks the sessions from this one on, then these).
+        "CREATE INDEX action_closed_in ON action_item(closed_in_session_id)",
+        # History counts go through the sessions in the date range; the few goals and
+        # actions without a session (it was deleted) sit in these tiny partial indexes.
+        "CREATE INDEX goal_no_session ON goal(pairing_id) WHERE session_id IS NULL",
+        "CREATE INDEX action_no_session ON action_item(pairing_id, created_at) WHERE from_session_id IS NULL",
+        # Foreign keys whose parent row can be deleted (a sample pairing's sessions, the
+        # sample PAL): without an index on the child column SQLite scans the whole child
+        # table once per deleted parent row — seconds at a million notes.
+        "CREATE INDEX action_event_session ON action_event(session_id)",
+        "CREATE INDEX action_event_by ON action_event(by_id)",
+        "CREATE INDEX note_author ON note(author_id)",
+        "CREATE INDEX summary_edited_by ON summary(edited_by)",
+        "CREATE INDEX summary_revision_edited_by ON summary_revision(edited_by)",
+        "CREATE INDEX custom_question_created_by ON custom_question(created_by)",
+        "CREATE INDEX invite_pairing ON invite(pairing_id)",
+    ):
+        db.execute(sql)
+
+
 # --- row mapping -------------------------------------------------------------------
 
 _SESSION_COLS = (
@@ -533,15 +559,23 @@ class Store:
     @contextmanager
     def bulk_load(self) -> Iterator[sqlite_utils.Database]:
         """This thread's connection set up for a bulk load (benchmarks.seed only): no
-        fsync and a large page cache. Unsafe if the machine crashes mid-load, so it is
-        never used by the app; the settings are restored on exit."""
+        fsync, a large page cache, and the schema's own indexes dropped for the load and
+        built again at the end (one sort each instead of millions of B-tree inserts; a
+        unique index refuses to come back over duplicate rows). Unsafe if the machine
+        crashes mid-load, so the app never uses it; the settings are restored on exit."""
         db = self.db
+        indexes = self._all("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+        for name, _ in indexes:
+            db.execute(f'DROP INDEX "{name}"')
         db.execute("PRAGMA synchronous = OFF")
         db.execute("PRAGMA cache_size = -262144")  # 256 MiB
         try:
             yield db
         finally:
             db.commit()
+            with db.atomic():
+                for _, sql in indexes:
+                    db.execute(sql)
             db.execute("PRAGMA synchronous = NORMAL")
             db.execute("PRAGMA cache_size = -2000")
 
@@ -1004,13 +1038,17 @@ class Store:
     def carried_over_actions(self, actor: int, session: Session) -> list[ActionItem]:
         """Actions agreed before this session that were not closed before it started."""
         session = self.session(actor, session.id)  # trust the stored row, not the caller's copy
+        # Two short index ranges instead of the pairing's every action: the open ones
+        # (partial index action_open_due), and those closed in this session or a later one
+        # (this session is among those scheduled at or after its own time).
         rows = self._all(
             "SELECT a.* FROM action_item a JOIN session f ON f.id = a.from_session_id"
-            " LEFT JOIN session c ON c.id = a.closed_in_session_id"
-            " WHERE a.pairing_id = :pid AND f.scheduled_at < :at"
-            " AND (a.status NOT IN ('done', 'dropped') OR c.id = :sid OR c.scheduled_at >= :at)"
-            " ORDER BY a.id",
-            {"pid": session.pairing_id, "at": _iso(session.scheduled_at), "sid": session.id},
+            " WHERE a.pairing_id = :pid AND a.status NOT IN ('done', 'dropped') AND f.scheduled_at < :at"
+            " UNION SELECT a.* FROM session c JOIN action_item a ON a.closed_in_session_id = c.id"
+            " JOIN session f ON f.id = a.from_session_id"  # +a.pairing_id: a check, not an index to walk
+            " WHERE c.pairing_id = :pid AND c.scheduled_at >= :at AND +a.pairing_id = :pid AND f.scheduled_at < :at"
+            " ORDER BY id",
+            {"pid": session.pairing_id, "at": _iso(session.scheduled_at)},
         )
         return [_action(r) for r in rows]
 
@@ -1337,7 +1375,11 @@ class Store:
     def session_span(self, actor: int, pairing_id: int) -> tuple[dt.datetime | None, dt.datetime | None]:
         """When the pairing's first and last sessions are scheduled (None, None without any)."""
         self.pairing(actor, pairing_id)
-        row = self._one("SELECT min(scheduled_at), max(scheduled_at) FROM session WHERE pairing_id = ?", [pairing_id])
+        row = self._one(  # two subqueries: each is one index probe, min() and max() together are a scan
+            "SELECT (SELECT min(scheduled_at) FROM session WHERE pairing_id = :pid),"
+            " (SELECT max(scheduled_at) FROM session WHERE pairing_id = :pid)",
+            {"pid": pairing_id},
+        )
         return _dt(row[0]), _dt(row[1])
 
     def rating_points(
@@ -1366,12 +1408,14 @@ class Store:
         dropped, open`` (not closed) and ``overdue`` (not closed, due before ``today``)."""
         self.pairing(actor, pairing_id)
         row = self._one(
-            "SELECT count(*), coalesce(sum(a.status = 'done'), 0), coalesce(sum(a.status = 'dropped'), 0),"
-            " coalesce(sum(a.status NOT IN ('done', 'dropped')), 0),"
-            " coalesce(sum(a.status NOT IN ('done', 'dropped') AND a.due_date < :today), 0)"
-            " FROM action_item a LEFT JOIN session f ON f.id = a.from_session_id"
-            " WHERE a.pairing_id = :pid AND coalesce(f.scheduled_at, a.created_at) >= :start"
-            " AND coalesce(f.scheduled_at, a.created_at) < :end",
+            "SELECT count(*), coalesce(sum(status = 'done'), 0), coalesce(sum(status = 'dropped'), 0),"
+            " coalesce(sum(status NOT IN ('done', 'dropped')), 0),"
+            " coalesce(sum(status NOT IN ('done', 'dropped') AND due_date < :today), 0)"
+            # through the sessions in the range, not the pairing's every action
+            " FROM (SELECT sa.status, sa.due_date FROM session f JOIN action_item sa ON sa.from_session_id = f.id"
+            "   WHERE f.pairing_id = :pid AND f.scheduled_at >= :start AND f.scheduled_at < :end AND +sa.pairing_id = :pid"
+            "  UNION ALL SELECT status, due_date FROM action_item WHERE pairing_id = :pid AND from_session_id IS NULL"
+            "   AND created_at >= :start AND created_at < :end) ranged",
             {"pid": pairing_id, "today": today.isoformat(), **self._range(start, end)},
         )
         return dict(zip(("agreed", "done", "dropped", "open", "overdue"), tuple(row)))
@@ -1415,10 +1459,13 @@ class Store:
         )
         return [(_action(r), _dt(r["closed_at"])) for r in rows]
 
+    # Goals of the sessions in the range (reached through the sessions, not the pairing's
+    # every goal), plus goals without a session; ``set_at`` is their session's time.
     _HISTORY_GOALS = (
-        " FROM goal g JOIN pairing p ON p.id = g.pairing_id LEFT JOIN session s ON s.id = g.session_id"
-        f" WHERE g.pairing_id = :pid AND (g.prep = 0 OR {_PREP_VISIBLE})"
-        " AND (s.id IS NULL OR (s.scheduled_at >= :start AND s.scheduled_at < :end))"
+        " FROM (SELECT sg.*, s.scheduled_at AS set_at, s.agenda_shared_at FROM session s JOIN goal sg ON sg.session_id = s.id"
+        "   WHERE s.pairing_id = :pid AND s.scheduled_at >= :start AND s.scheduled_at < :end AND +sg.pairing_id = :pid"
+        "  UNION ALL SELECT ng.*, NULL, NULL FROM goal ng WHERE ng.pairing_id = :pid AND ng.session_id IS NULL) g"
+        " JOIN pairing p ON p.id = g.pairing_id WHERE (g.prep = 0 OR g.agenda_shared_at IS NOT NULL OR p.mentee_id = :actor)"
     )
 
     def history_goals(
@@ -1429,7 +1476,7 @@ class Store:
         first, each with the time of the session it was set in."""
         self.pairing(actor, pairing_id)
         rows = self._all(
-            f"SELECT g.*, s.scheduled_at AS set_at{self._HISTORY_GOALS} ORDER BY g.id DESC LIMIT :limit OFFSET :offset",
+            f"SELECT g.*{self._HISTORY_GOALS} ORDER BY g.id DESC LIMIT :limit OFFSET :offset",
             {"pid": pairing_id, "actor": actor, **self._range(start, end), "limit": limit, "offset": offset},
         )
         return [(_goal(r), _dt(r["set_at"])) for r in rows]

@@ -3,7 +3,6 @@ goals, feedback — the running document, and the JSON export/import of all pair
 
 import datetime as dt
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -147,17 +146,20 @@ else:
                   delta=latest - points[-2]["rating"] if len(points) > 1 else None, help="Change since the rating before")
         m2.metric("Average in these dates", f"{ratings['Rating'].mean():.1f}/10")
         m3.metric("Ratings", len(points))
-        chart = (
-            alt.Chart(ratings)
-            .mark_line(point=True)
-            .encode(
-                x=alt.X("Date:T", title=None),
-                y=alt.Y("Rating:Q", scale=alt.Scale(domain=[1, 10]), title="Rating (1–10)"),
-                tooltip=[alt.Tooltip("Date:T", format="%d %b %Y"), alt.Tooltip("Rating:Q"),
-                         alt.Tooltip("Why:N", title="Why"), alt.Tooltip("Plus one:N", title="What would make it +1")],
-            )
-        )
-        st.altair_chart(chart, width="stretch", key=f"history:{pairing.id}:ratings")
+        # The Vega-Lite spec altair would build, written out: altair validates its spec
+        # against the JSON schema on every rerun, which cost more than the page's queries.
+        chart = {
+            "mark": {"type": "line", "point": True},
+            "encoding": {
+                "x": {"field": "Date", "type": "temporal", "title": None},
+                "y": {"field": "Rating", "type": "quantitative", "scale": {"domain": [1, 10]}, "title": "Rating (1–10)"},
+                "tooltip": [{"field": "Date", "type": "temporal", "format": "%d %b %Y"},
+                            {"field": "Rating", "type": "quantitative"},
+                            {"field": "Why", "type": "nominal", "title": "Why"},
+                            {"field": "Plus one", "type": "nominal", "title": "What would make it +1"}],
+            },
+        }
+        st.vega_lite_chart(ratings, chart, width="stretch", key=f"history:{pairing.id}:ratings")
         plus = [p for p in reversed(points) if p["plus_one"].strip()]
         st.markdown("**What would make it +1** (newest first)")
         if plus:

@@ -20,24 +20,46 @@ custom = store.custom_questions(person.id, pairing.id) if pairing else []
 query = st.text_input("Search", key="questions:search", placeholder="e.g. blockers, KPI, code review").strip().lower()
 
 
-def _pin(question_id: str, pin: bool) -> None:
-    ui.attempt(lambda: store.set_pinned(person.id, pairing.id, question_id, pin))
+# One section at a time (a search looks through all of them), its questions as one list
+# and its pins as one picker: a handful of elements per rerun. The bank has ~200
+# questions, and a row of widgets for each made this the slowest page by far
+# (~1,000 elements, ~0.5 s a rerun; see docs/performance.md).
+section = st.radio("Section", SECTIONS, format_func=str.capitalize, horizontal=True, key="questions:section")
+shown = [q for q in (bank.questions if query else bank.in_section(section))
+         if not query or query in q.text.lower() or any(query in t for t in q.tags)]
+if not shown:
+    st.info("No question matches that search. Try a tag such as *blockers*, *career* or *kpis*.")
+else:
+    if query:
+        st.caption(f"{len(shown)} question{'s' if len(shown) != 1 else ''} in all sections match.")
+    st.markdown("\n".join(
+        f"- {'📌 ' if q.id in pinned else ''}{ui.plain(q.text)} :gray[· "
+        + " · ".join(([q.section] if query else []) + list(q.tags)) + "]"
+        for q in shown
+    ))
 
 
-for tab, section in zip(st.tabs([s.capitalize() for s in SECTIONS]), SECTIONS):
-    with tab:
-        for question in bank.in_section(section):
-            if query and query not in question.text.lower() and not any(query in t for t in question.tags):
-                continue
-            text_col, pin_col = st.columns([8, 1])
-            tags = " · ".join(question.tags)
-            text_col.markdown(f"{ui.plain(question.text)}  \n:gray[{tags}]")
-            if pairing:
-                is_pinned = question.id in pinned
-                pin_col.button("Unpin" if is_pinned else "Pin", key=f"questions:pin:{question.id}",
-                               on_click=_pin, args=(question.id, not is_pinned))
-        own = [text for _, sec, text in custom if sec == section]
-        if own:
-            st.markdown("**Your pair's own questions**")
-            st.markdown("\n".join(f"- {ui.plain(text)}" for text in own))
+def _save_pins(key: str, ids: list[str]) -> None:
+    wanted = set(st.session_state[key])
+    current = set(store.pinned_questions(person.id, pairing.id))
+    for question_id in ids:
+        if (question_id in wanted) != (question_id in current):
+            ui.attempt(lambda q=question_id: store.set_pinned(person.id, pairing.id, q, q in wanted))
+
+
+if pairing and not query:
+    ids = [q.id for q in bank.in_section(section)]
+    key = f"questions:pins:{pairing.id}:{section}"
+    mine = [qid for qid in ids if qid in pinned]
+    if st.session_state.get(key + ":loaded") != mine:  # pinned elsewhere (in a session) since
+        st.session_state[key] = st.session_state[key + ":loaded"] = mine
+    st.multiselect(
+        "📌 Pinned — these come back every session", ids, key=key, on_change=_save_pins, args=(key, ids),
+        format_func=lambda qid: bank.by_id(qid).text, placeholder="Pick questions to pin",
+    )
+
+own = [text for _, sec, text in custom if sec == section and not query]
+if own:
+    st.markdown("**Your pair's own questions**")
+    st.markdown("\n".join(f"- {ui.plain(text)}" for text in own))
 st.caption(f"{len(bank.questions)} questions. Add your own during a session, under *Add your own question*.")

@@ -1,5 +1,7 @@
 """Settings: session length, AI status and what it sends, sample data."""
 
+from urllib.parse import urlsplit
+
 import streamlit as st
 
 from pal_core.config import load_settings
@@ -23,8 +25,16 @@ if pairing is not None:
 
 st.subheader("AI assistance")
 llm = load_settings().llm
+
+
+def _shown_url(url: str) -> str:
+    """The endpoint without user:password@ or a query (either may carry a key)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
+
+
 if llm.enabled:
-    st.success(f"On: model `{llm.model}`" + (f" at `{llm.base_url}`" if llm.base_url else "") + f", at most {llm.budget_s:.0f} s per request.")
+    st.success(f"On: model `{llm.model}`" + (f" at `{_shown_url(llm.base_url)}`" if llm.base_url else "") + f", at most {llm.budget_s:.0f} s per request.")
     st.caption("Only shared text is sent — never private notes. The key is read from the environment or secrets and never shown or stored.")
     calls, prompt_tokens, completion_tokens = store.llm_usage_totals()
     st.caption(f"Usage so far: {calls} requests, {prompt_tokens:,} prompt and {completion_tokens:,} completion tokens.")

@@ -31,18 +31,32 @@ def _settings(stamp: tuple) -> Settings:
     return load_settings()
 
 
+_secrets_seen: tuple[float, tuple] = (float("-inf"), ())
+
+
+def _secrets_stamp() -> tuple:
+    """When the secrets files last changed, looked up at most once a second: each look
+    is a few system calls, and under load every one of them can cost milliseconds."""
+    global _secrets_seen
+    checked, stamp = _secrets_seen
+    if time.monotonic() - checked > 1.0:
+        found = []
+        for path in _secrets_files():
+            try:
+                found.append(path.stat().st_mtime_ns)
+            except OSError:
+                found.append(None)
+        stamp = tuple(found)
+        _secrets_seen = (time.monotonic(), stamp)
+    return stamp
+
+
 def current_settings() -> Settings:
     """load_settings(), read again only when what it reads changes (PAL_*/OPENAI_*
     variables, the secrets files). store() and assistant() ask for it many times a
     rerun, and a fresh read (environment copy, two file probes) cost about 1 ms."""
     env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(("PAL_", "OPENAI_"))))
-    files = []
-    for path in _secrets_files():
-        try:
-            files.append(path.stat().st_mtime_ns)
-        except OSError:
-            files.append(None)
-    return _settings((env, tuple(files)))
+    return _settings((env, _secrets_stamp()))
 
 
 @st.cache_resource(show_spinner=False)

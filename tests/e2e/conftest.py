@@ -66,7 +66,9 @@ class StreamlitServer:
     """`streamlit run app.py` in its own process group, on one port and one DB file."""
 
     def __init__(self, workdir: Path, *, port: int | None = None, db_path: Path | None = None,
-                 env: dict[str, str] | None = None):
+                 env: dict[str, str] | None = None, cwd: Path | None = None):
+        # cwd: where the server runs, and so whose .streamlit/ (config, secrets) it reads.
+        self.cwd = Path(cwd) if cwd else ROOT
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
@@ -97,7 +99,7 @@ class StreamlitServer:
         log = self.log_path.open("ab")
         try:
             self.proc = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                command, cwd=self.cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT, start_new_session=True,
             )
         finally:
