@@ -238,7 +238,8 @@ if next_event is None:
 else:
     when, ics = next_event
     ics_col.download_button(
-        f"Next session ({when.astimezone(tz):%d %b %Y}) for your calendar (.ics)", data=ics,
+        f"Next session ({when.astimezone(tz):%d %b %Y}) for your calendar (.ics)",
+        data=lambda: ics,  # made on click: the stamp changes every run, which broke pending downloads
         file_name=export.next_session_file_name(pairing, when.astimezone(tz)), mime="text/calendar",
         key="summary:download_ics", icon=":material/event:", on_click="ignore",
     )
