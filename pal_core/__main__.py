@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
             store.backup_to(args.path)
             print(f"Backed up {db_path} to {args.path}.")
             return 0
+        if not args.path.is_file():
+            print(f"{args.path} does not exist: nothing was restored.", file=sys.stderr)
+            return 1
         checked = Store(args.path)  # refuses a file that is not a readable database
         if not checked.integrity_ok():
             print(f"{args.path} fails SQLite's integrity check: not restored.", file=sys.stderr)

@@ -451,7 +451,10 @@ def _iso_datetime(value: str) -> str:
         raise ValueError("must be a date and time like 2026-11-27T10:00:00+00:00") from None
     if parsed.tzinfo is None:
         raise ValueError("must include a time zone, like 2026-11-27T10:00:00+00:00")
-    return parsed.astimezone(dt.timezone.utc).isoformat()
+    try:
+        return parsed.astimezone(dt.timezone.utc).isoformat()
+    except OverflowError:
+        raise ValueError("is a date too far in the past or future") from None
 
 
 def _iso_date(value: str) -> str:
@@ -787,6 +790,8 @@ def read_export(data: bytes | str) -> ExportDocument:
             raise ImportProblem("The file is not UTF-8 text: choose the .json file PAL Sessions exported.") from None
     try:
         raw = json.loads(data)
+    except RecursionError:
+        raise ImportProblem("The file is nested too deeply to be a PAL Sessions export. Nothing was imported.") from None
     except json.JSONDecodeError as error:
         raise ImportProblem(
             f"The file is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}). "
@@ -796,6 +801,8 @@ def read_export(data: bytes | str) -> ExportDocument:
         raise ImportProblem("This is not a PAL Sessions export (its \"format\" is not \"pal-sessions-export\").")
     try:
         doc = ExportDocument.model_validate_json(data)
+    except RecursionError:
+        raise ImportProblem("The file is nested too deeply to be a PAL Sessions export. Nothing was imported.") from None
     except ValidationError as error:
         problems = [
             f"{_where(e['loc'])}: {e['msg'].removeprefix('Value error, ')}"

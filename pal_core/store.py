@@ -546,7 +546,10 @@ class Store:
         return self.db.execute(sql, params).fetchall()
 
     def integrity_ok(self) -> bool:
-        return self._one("PRAGMA integrity_check")[0] == "ok"
+        try:
+            return self._one("PRAGMA integrity_check")[0] == "ok"
+        except sqlite3.DatabaseError:  # a damaged page can fail the check itself
+            return False
 
     def backup_to(self, target: str | Path) -> None:
         """Copy the live database with SQLite's online backup (safe while in use)."""
