@@ -18,7 +18,7 @@ from pal_core.config import LLMSettings
 
 KEY = "sk-TEST-do-not-leak-4b1d9c"
 PRIVATE = "PRIVATE-MARKER-only-mine-93e1"
-MARGIN = 1.0  # scheduling slack on a busy 2-core machine
+MARGIN = 2.0  # scheduling slack on a busy 2-core machine
 
 GOOD = {"follow_ups": ["What made the auth flow hard?", "Who could pair with you on it?"]}
 

@@ -46,14 +46,14 @@ def header(person: Person, pairing: Pairing, session: Session, phase: Phase) -> 
     """Title, share-mode toggle, the pacing timer, and Previous/Next."""
     if target := st.session_state.pop("runner:go", None):
         st.switch_page(target, query_params=ui.session_params(session.id))
-    title_col, toggle_col = st.columns([4, 1])
+    title_col, toggle_col = st.columns([3, 1.2])
     title_col.title(PHASE_TITLES[phase])
     title_col.caption(
         f"Session of {ui.when(session.scheduled_at)} · {ui.plain(pairing.mentee_name)} (mentee) with "
         f"{ui.plain(pairing.pal_name)} (PAL)"
     )
     toggle_col.button(
-        "Exit screen-share" if ui.share_mode() else "Screen-share mode",
+        "Leave screen-share mode" if ui.share_mode() else "Screen-share mode",
         key="runner:share", on_click=_toggle_share_mode, icon=":material/present_to_all:",
         help="Large type, no sidebar, nothing private on screen.",
     )

@@ -20,6 +20,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from playwright.sync_api import expect
+
+# Assertions wait as long as actions do: a loaded 2-core machine can take seconds to rerun a page.
+expect.set_options(timeout=15_000)
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags Chromium keeps trying hosts it cannot reach.

@@ -206,7 +206,7 @@ def test_private_notes_show_only_to_their_author(world, srv, new_context, browse
             continue
         visit(page, f"{srv.url}/{path.format(done=world.done, live=world.live, prep=world.prep)}")
         if own is not None:
-            expect(page.locator(APP)).to_contain_text("only you see this")
+            expect(page.locator(APP)).to_contain_text("only you see this", timeout=SLOW_MS)
             wait_idle(page, SLOW_MS)
         text = page_text(page)
         assert not leaks(text, hidden), (path, leaks(text, hidden))
