@@ -81,6 +81,23 @@ class Runs:
     def _attach(self, ws) -> None:
         self.ws = ws
         ws.on("framereceived", lambda payload: self._frame(ws, payload))
+        if os.environ.get("DURABILITY_DEBUG"):
+            ws.on("framesent", self._sent)
+
+    @staticmethod
+    def _sent(payload) -> None:
+        """Debugging: what the browser says the rating box holds in each rerun request."""
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+
+        if isinstance(payload, str):
+            return
+        msg = BackMsg.FromString(payload)
+        if msg.WhichOneof("type") == "rerun_script":
+            for state in msg.rerun_script.widget_states.widgets:
+                if state.id.endswith(":value") and "rating" in state.id:
+                    kind = state.WhichOneof("value")
+                    value = list(getattr(state, kind).data) if kind and hasattr(getattr(state, kind), "data") else kind
+                    print(f"    sent rating state {kind}={value}", flush=True)
 
     def _frame(self, ws, payload) -> None:
         if ws is not self.ws or isinstance(payload, str):  # only the page's latest connection
@@ -173,6 +190,8 @@ class Browser:
         self.key("signin:password").locator("input").fill(PASSWORD)
         self.settle(self.act(self.page.get_by_role("button", name="Sign in", exact=True).click))
         expect(self.page.get_by_role("heading", name="Your pairings")).to_be_visible(timeout=TIMEOUT_MS)
+        # The remember-me cookie is set by a script the page renders, maybe after the heading.
+        self.page.wait_for_function("document.cookie.includes('pal_token=')", timeout=TIMEOUT_MS)
 
     def act(self, action: Callable[[], object]) -> int:
         """Start something that reruns the app; the run count before it, to wait on."""
