@@ -210,11 +210,15 @@ def new_context(browser, url: str, token: str | None):
     return context
 
 
-def open_and_wait(page, url: str, text: str) -> None:
+def open_and_wait(page, url: str, text: str, *, button: bool = False) -> None:
+    """Open ``url`` and wait until ``text`` (or a button named so) shows and the page is idle."""
     from playwright.sync_api import expect
 
     page.goto(url)
-    expect(page.locator('[data-testid="stApp"]')).to_contain_text(text, timeout=TIMEOUT_MS)
+    if button:
+        expect(page.get_by_role("button", name=text)).to_be_visible(timeout=TIMEOUT_MS)
+    else:
+        expect(page.locator('[data-testid="stApp"]')).to_contain_text(text, timeout=TIMEOUT_MS)
     wait_idle(page)
 
 
@@ -263,7 +267,7 @@ def actions(browser, target: Target, server: Server, runs: int, say, warmup: int
     runs_seen = Runs(page)
     try:
         for run in range(runs + warmup):  # warm-up rounds are not counted
-            open_and_wait(page, server.url + target.session_path, target.next_button)
+            open_and_wait(page, server.url + target.session_path, target.next_button, button=True)
             box = page.locator(target.note_box).first
             started = time.perf_counter()
             box.fill(f"Run {run}: shipped the billing tests and paired with Priya on the auth flow.")
@@ -296,10 +300,15 @@ def memory(browser, target: Target, server: Server, contexts: int, reruns: int, 
     result = {"idle": server.rss_mib()}
     opened = []
     try:
-        for _ in range(contexts):
+        for number in range(contexts):
             context = new_context(browser, server.url, target.token)
             opened.append(context)
-            open_and_wait(context.new_page(), server.url + target.session_path, target.next_button)
+            page = context.new_page()
+            try:
+                open_and_wait(page, server.url + target.session_path, target.next_button, button=True)
+            except AssertionError as error:
+                shown = " ".join(page.locator('[data-testid="stApp"]').inner_text().split())[-400:]
+                raise AssertionError(f"session {number + 1} of {contexts} did not show the page: {shown}") from error
         result["sessions"] = contexts
         result["with_sessions"] = server.rss_mib()
         # What the open pages cost the server while nobody touches them: the timer
@@ -311,7 +320,7 @@ def memory(browser, target: Target, server: Server, contexts: int, reruns: int, 
             f"{result['idle_cpu']:.0%} of a core while idle")
         page = opened[0].pages[0]
         runs_seen = Runs(page)  # frames from now on: the socket is already open, so reload once
-        open_and_wait(page, server.url + target.session_path, target.next_button)
+        open_and_wait(page, server.url + target.session_path, target.next_button, button=True)
         samples = []
         for rerun in range(reruns):
             started = time.perf_counter()
@@ -378,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
         # Started the same way: same flags, same working directory, so same .streamlit/config.toml.
         empty = Target("empty", workdir / "baseline.py", ROOT, None, None, "Notes", "/", "textarea", "Next",
                        "History")
-        started = time.perf_counter()
+        started, load_before = time.perf_counter(), os.getloadavg()[0]
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
@@ -395,8 +404,11 @@ def main(argv: list[str] | None = None) -> int:
                     for target in (app, empty):
                         clicks[target.name] = actions(browser, target, kept[target.name], args.runs, say,
                                                       warmup=0 if args.quick else 1)
-                    mem = memory(browser, app, kept["app"], args.contexts, args.reruns, say,
-                                 idle_seconds=2 if args.quick else 10)
+                    try:
+                        mem = memory(browser, app, kept["app"], args.contexts, args.reruns, say,
+                                     idle_seconds=2 if args.quick else 10)
+                    except Exception as error:  # noqa: BLE001 - still print the times measured so far
+                        mem = {"error": f"{type(error).__name__}: {str(error).splitlines()[0]}"}
                 finally:
                     for server in kept.values():
                         server.stop()
@@ -404,7 +416,8 @@ def main(argv: list[str] | None = None) -> int:
                 browser.close()
         size = db.stat().st_size / 2**20
     print(f"PAL Sessions browser benchmark · {time.strftime('%Y-%m-%d %H:%M')} · {os.cpu_count()} cores · "
-          f"{time.perf_counter() - started:.0f} s")
+          f"{time.perf_counter() - started:.0f} s"
+          f" · load average {load_before:.1f} → {os.getloadavg()[0]:.1f} (other work inflates wall times)")
     print(f"  database {db.name} ({size:,.0f} MiB), signed in as {seed.BENCH_EMAIL}, session page "
           f"{app.session_path}; medians of {args.runs} runs")
     head = f"{'measure':<34}{'app ms':>10}{'empty ms':>10}{'ratio':>8}"
@@ -414,6 +427,9 @@ def main(argv: list[str] | None = None) -> int:
     rows += [(name, clicks["app"][name], clicks["empty"][name]) for name in clicks["app"]]
     for name, mine, base in rows:
         print(f"{name:<34}{median_ms(mine):>10.0f}{median_ms(base):>10.0f}{median_ms(mine) / median_ms(base):>7.2f}x")
+    if "error" in mem:
+        print(f"memory: not measured — {mem['error']}")
+        return 1
     per = (mem["with_sessions"] - mem["idle"]) / max(1, mem["sessions"])
     print(f"memory: server RSS idle {mem['idle']:.0f} MiB; with {mem['sessions']} sessions on a session page "
           f"{mem['with_sessions']:.0f} MiB (+{per:.1f} MiB a session)")

@@ -72,9 +72,9 @@ def parse_size(text: str) -> tuple[int, int]:
     return pairings, weeks
 
 
-def label(pairings: int, weeks: int) -> str:
+def label(pairings: int, weeks: int, name: str | None = None) -> str:
     total = pairings * weeks
-    short = f"{total / 1000:g}k" if total >= 1000 else str(total)
+    short = name or (f"{total / 1000:g}k" if total >= 1000 else str(total))
     return f"{short} ({pairings}×{weeks})"
 
 
@@ -200,6 +200,16 @@ def empty_case(size: str) -> Case:
     return Case("empty", size, None, at)
 
 
+def quiet_streamlit() -> None:
+    """AppTest set-up outside a script run logs "missing ScriptRunContext" for every
+    page opened: harmless (as it says), and it buries the progress lines."""
+    import logging
+
+    from streamlit.runtime.scriptrunner_utils import script_run_context
+
+    logging.getLogger(script_run_context.__name__).setLevel(logging.ERROR)
+
+
 def share_script_cache() -> None:
     """AppTest builds a new ScriptCache for every run, so it compiles app.py and the page
     again each time (~10 ms); the server keeps one cache and compiles each script once.
@@ -213,6 +223,7 @@ def share_script_cache() -> None:
 
 
 def measure(targets: list[Target], reruns: int, warmup: int, say) -> dict[tuple[str, str], Case]:
+    quiet_streamlit()
     share_script_cache()
     count_sql()
     cases: dict[tuple[str, str], Case] = {}
@@ -269,7 +280,8 @@ def report(targets: list[Target], cases: dict[tuple[str, str], Case]) -> tuple[l
         if len(targets) > 1 and growth > TARGET_GROWTH:
             growing.append(f"{name} {growth:.2f}x")
     lines.append("")
-    lines.append(f"target: every page ≤ {TARGET_MS:g} ms at {last}: " + ("met" if not slow else "NOT met — " + ", ".join(slow)))
+    lines.append(f"target: every page ≤ {TARGET_MS:g} ms at {last}: "
+                 + ("met" if not slow else "NOT met — " + ", ".join(slow)))
     if len(targets) > 1:
         lines.append(f"target: growth {first} → {last} ≤ {TARGET_GROWTH}x: "
                      + ("met" if not growing else "NOT met — " + ", ".join(growing)))
@@ -313,23 +325,26 @@ def main(argv: list[str] | None = None) -> int:
     if args.db:
         targets = [find_target(db, db.name) for db in args.db]
     else:
-        shapes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
+        tokens = [s.strip() for s in args.sizes.split(",") if s.strip()]
+        shapes = [parse_size(s) for s in tokens]
         if args.data_dir:
             data_dir = args.data_dir
             data_dir.mkdir(parents=True, exist_ok=True)
         else:
             temp = tempfile.TemporaryDirectory(prefix="pal-pages-")
             data_dir = Path(temp.name)
-        targets = [find_target(seeded(data_dir, p, w, say), label(p, w)) for p, w in shapes]
+        targets = [find_target(seeded(data_dir, p, w, say), label(p, w, token if token.lower() in SHAPES else None))
+                   for token, (p, w) in zip(tokens, shapes)]
     try:
-        started = time.perf_counter()
+        started, load_before = time.perf_counter(), os.getloadavg()[0]
         cases = measure(targets, args.reruns, args.warmup, say)
         lines, ok = report(targets, cases)
     finally:
         if temp is not None:
             temp.cleanup()
     print(f"PAL Sessions page benchmark · {time.strftime('%Y-%m-%d %H:%M')} · python {sys.version.split()[0]} · "
-          f"{os.cpu_count()} cores · {time.perf_counter() - started:.0f} s")
+          f"{os.cpu_count()} cores · {time.perf_counter() - started:.0f} s"
+          f" · load average {load_before:.1f} → {os.getloadavg()[0]:.1f} (other work inflates wall times)")
     for target in targets:
         print(f"  {target.name}: {target.db.name}, signed in as {target.person.email} "
               f"({target.sessions:,} sessions in their pairings)")

@@ -28,10 +28,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import queue
 import random
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,7 +81,8 @@ FIRST = ["Ana", "Ben", "Chloé", "Dev", "Eli", "Farah", "Gus", "Hana", "Ivo", "J
 LAST = ["Adams", "Baker", "Chen", "Diaz", "Evans", "Fischer", "Garcia", "Haddad", "Ito", "Jensen", "Kowalski",
         "Lopez", "Moreau", "Nakamura", "Okafor", "Petrov", "Quispe", "Rossi", "Singh", "Tanaka", "Ueda", "Varga"]
 KPIS = ["Code review turnaround under 24 hours", "Test coverage of the billing module above 80%",
-        "Ship the quarterly roadmap items on time", "Mentor one junior engineer", "On-call incidents resolved within SLA",
+        "Ship the quarterly roadmap items on time", "Mentor one junior engineer",
+        "On-call incidents resolved within SLA",
         "Customer NPS for the onboarding flow", "Deploy frequency: daily", "Write one design doc per quarter",
         "Reduce p95 latency of the search API", "Present at two team demos per quarter"]
 TOPICS = ["the auth flow", "the billing module", "the search API", "our CI pipeline", "the onboarding redesign",
@@ -111,14 +114,16 @@ QUESTION_ANSWER = ["We agreed {t} is the main thing to focus on.", "Talked it th
                    "Good progress; next step is a draft of {t} by Friday.",
                    "The blocker is {p}'s availability; will ask for a fixed slot."]
 PRIORITY = ["Finish the first draft of {t}.", "Get {t} reviewed by {p}.", "Fix the flaky tests in {t}.",
-            "Write the rollout plan for {t}.", "Prepare the demo of {t}.", "Clear the review queue before starting {t}."]
+            "Write the rollout plan for {t}.", "Prepare the demo of {t}.",
+            "Clear the review queue before starting {t}."]
 ACTIONS = ["Write and merge 10 unit tests for {t} by Friday", "Book a pairing hour with {p} on {t}",
            "Draft the design doc for {t} and share it with {p}", "Ask {p} for feedback on {t} by Wednesday",
            "Present {t} at the Thursday team demo", "Timebox {t} to two hours a day this week",
            "Read the runbook for {t} before the next on-call shift"]
 BLOCKERS = ["Waiting on {p}.", "The staging environment for {t} is down.", "Priorities changed mid-week."]
 WHY = ["Busy sprint but {t} is moving.", "Good week: {t} landed.", "Tired; {t} dragged on.",
-       "Steady. Reviews on {t} are quicker now.", "Better than last week thanks to {p}.", "Stuck on {t} most of the week."]
+       "Steady. Reviews on {t} are quicker now.", "Better than last week thanks to {p}.",
+       "Stuck on {t} most of the week."]
 PLUS_ONE = ["Pair with {p} on {t} for an hour.", "Get earlier feedback on {t}.", "Protect two mornings for deep work.",
             "Finish {t} before starting anything new.", "Ask {p} for a clearer scope on {t}."]
 AGENDA = {"point": ["How {t} went this week.", "Feedback I got from {p}.", "Whether to volunteer for {t}.",
@@ -167,6 +172,7 @@ class SeedInfo:
     seconds: float
     rows: dict[str, int]
     write_seconds: float = 0.0
+    cpu_seconds: float = 0.0
     bench_email: str = BENCH_EMAIL
     bench_password: str = BENCH_PASSWORD
     bench_person_id: int = 1
@@ -182,10 +188,11 @@ class SeedInfo:
 
 
 class _Writer:
-    """Buffers rows per table and writes them in foreign-key order: with
-    ``Store.bulk_insert`` (executemany) by default, or sqlite-utils' ``insert_all`` in
-    list mode (``writer="insert_all"``: same rows, about 3× slower here because it
-    converts every value in Python)."""
+    """Buffers rows per table; a thread of its own writes each flushed batch in
+    foreign-key order inside ``Store.bulk_load``, while the next week is generated (SQLite
+    works with the GIL released, so the two overlap on a second core). Rows go in with
+    ``Store.bulk_insert`` (executemany) by default, or sqlite-utils' ``insert_all`` in list
+    mode (``writer="insert_all"``: same rows, ~3× slower, it converts every value in Python)."""
 
     def __init__(self, store: Store, writer: str = "bulk"):
         if writer not in WRITERS:
@@ -194,21 +201,65 @@ class _Writer:
         self.buffers: dict[str, list[tuple]] = {table: [] for table in COLUMNS}
         self.counts: dict[str, int] = dict.fromkeys(COLUMNS, 0)
         self.seconds = 0.0  # spent writing
+        self.error: BaseException | None = None
+        self.queue: queue.Queue = queue.Queue(maxsize=4)  # generation runs at most 4 batches ahead
+        self.thread = threading.Thread(target=self._run, name="seed-writer", daemon=True)
+        self.thread.start()
 
     def add(self, table: str, row: tuple) -> None:
         self.buffers[table].append(row)
 
     def flush(self) -> None:
-        started = time.perf_counter()
-        for table, rows in self.buffers.items():
-            if rows:
-                if self.writer == "insert_all":
-                    self.store.db[table].insert_all([COLUMNS[table], *rows], batch_size=BATCH)
-                else:
-                    self.store.bulk_insert(table, COLUMNS[table], rows)
-                self.counts[table] += len(rows)
-                rows.clear()
-        self.seconds += time.perf_counter() - started
+        batch = {table: rows for table, rows in self.buffers.items() if rows}
+        for table, rows in batch.items():
+            self.counts[table] += len(rows)
+        self.buffers = {table: [] for table in COLUMNS}
+        self._put(("rows", batch))
+
+    def commit(self) -> None:
+        self._put(("commit", None))
+
+    def close(self) -> None:
+        """Write what is left, rebuild the indexes, and wait for it."""
+        self._put(("stop", None))
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def _put(self, item: tuple) -> None:
+        while True:
+            if self.error is not None:
+                raise self.error
+            try:
+                self.queue.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def _run(self) -> None:
+        try:
+            with self.store.bulk_load() as db:
+                db.begin()
+                while True:
+                    kind, batch = self.queue.get()
+                    if kind == "stop":
+                        break
+                    if kind == "commit":
+                        db.commit()
+                        db.begin()
+                        continue
+                    started = time.perf_counter()
+                    for table in COLUMNS:  # foreign-key order
+                        if rows := batch.get(table):
+                            if self.writer == "insert_all":
+                                db[table].insert_all([COLUMNS[table], *rows], batch_size=BATCH)
+                            else:
+                                self.store.bulk_insert(table, COLUMNS[table], rows)
+                    self.seconds += time.perf_counter() - started
+        except BaseException as error:  # noqa: BLE001 - handed to the generating thread
+            self.error = error
+        finally:
+            self.store.close()
 
 
 def seed(path: str | Path, pairings: int, weeks: int, *, seed_value: int = 7,
@@ -220,7 +271,7 @@ def seed(path: str | Path, pairings: int, weeks: int, *, seed_value: int = 7,
     path = Path(path)
     if path.exists() and path.stat().st_size:
         raise FileExistsError(f"{path} exists: seed into a new file (or use --force)")
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     say = progress or (lambda _message: None)
     rng = random.Random(seed_value)
     r = rng.random
@@ -347,140 +398,140 @@ def seed(path: str | Path, pairings: int, weeks: int, *, seed_value: int = 7,
         add("note", (ids["note"], session, phase, key, qtext, body, author, "private" if owner else "shared", owner,
                      1 if r() < 0.7 else 2, at))
 
-    with store.bulk_load() as db:
-        db.begin()
-        writer.flush()
-        for w in range(weeks):
-            upcoming = w == last
-            for i in range(pairings):
-                s = sid(i, w)
-                mentee, pal, at = mentee_of[i], pal_of[i], sched_iso[i][w]
-                # the mentee's preparation
-                if shared[i][w] or r() < 0.4:
-                    for kind, chance, position in (("point", 1.0, 1), ("point", 0.6, 2), ("help", 0.6, 1),
-                                                   ("question", 0.5, 1)):
-                        if r() < chance:
-                            ids["agenda_item"] += 1
-                            add("agenda_item", (ids["agenda_item"], s, kind, choice(pools[f"agenda:{kind}"]), position))
-                    if r() < 0.2 or (upcoming and i == 0):
-                        ids["goal"] += 1
-                        text = choice(goal_texts)
-                        add("goal", (ids["goal"], i + 1, s, text, choice(pairing_kpis[i]), smart_json[text],
-                                     int(w < last - 8 and r() < 0.65), 1, 1))
-                if upcoming:
-                    if i == 0:
-                        note(s, "reflection", "private", "Notes", choice(pools["private_mentee"]), mentee, mentee, at)
-                    if i <= 1 or r() < 0.3:
-                        note(s, "opening", "pal:prep", "Notes for myself", choice(pools["private_pal"]), pal, pal, at)
-                    continue
-                # the session itself: shared notes in every phase, some private ones
-                done_at = sched_iso[i][w]
-                if r() < 0.5:
-                    note(s, "opening", "opening:checkin", "Check-in: anything to know before we start?",
-                         choice(pools["checkin"]), mentee, 0, done_at)
-                note(s, "reflection", "reflection:successes", "Successes since last time", choice(pools["success"]),
-                     mentee, 0, done_at)
-                if r() < 0.8:
-                    note(s, "reflection", "reflection:challenges", "Challenges, and how they were approached",
-                         choice(pools["challenge"]), mentee, 0, done_at)
-                if r() < 0.3:
-                    note(s, "reflection", "reflection:kpis", "Check on KPIs: where do they stand?",
-                         choice(pools["kpi"]), pal, 0, done_at)
-                for section, chance in (("reflection", 0.5), ("development", 0.4), ("planning", 0.2),
-                                        ("closing", 0.1)):
-                    pool = sections[section]  # a run of 2-3 neighbours from a random start: distinct, cheap
-                    first = randrange(len(pool))
-                    questions = [pool[(first + k) % len(pool)] for k in range(3 if section != "closing" else 2)]
-                    for q in questions:
-                        seen[i][q.id] = s
+    writer.flush()
+    for w in range(weeks):
+        upcoming = w == last
+        for i in range(pairings):
+            s = sid(i, w)
+            mentee, pal, at = mentee_of[i], pal_of[i], sched_iso[i][w]
+            # the mentee's preparation
+            if shared[i][w] or r() < 0.4:
+                for kind, chance, position in (("point", 1.0, 1), ("point", 0.6, 2), ("help", 0.6, 1),
+                                               ("question", 0.5, 1)):
                     if r() < chance:
-                        note(s, section, questions[0].id, "Notes", choice(pools["answer"]), choice((mentee, pal)),
-                             0, done_at)
-                if r() < 0.7:
-                    note(s, "development", "development:skills", "Skills to improve right now",
-                         choice(pools["skills"]), mentee, 0, done_at)
-                if r() < 0.4:
-                    note(s, "development", "development:stuck", "Where the mentee feels stuck",
-                         choice(pools["stuck"]), mentee, 0, done_at)
-                if r() < 0.3:
-                    note(s, "development", "development:resources", "Resources and strategies",
-                         choice(pools["resources"]), pal, 0, done_at)
-                for rank in range(1, 1 + choice((1, 1, 2, 2, 3))):
-                    note(s, "planning", f"planning:priority-{rank}", f"Priority {rank}", choice(pools["priority"]),
-                         mentee, 0, done_at)
-                if r() < 0.7:
-                    q = choice(fb_to_pal)
-                    note(s, "closing", f"feedback:mentee:{q.id}", q.text, choice(pools["feedback"]), mentee, 0, done_at)
-                if r() < 0.6:
-                    q = choice(fb_to_mentee)
-                    note(s, "closing", f"feedback:pal:{q.id}", q.text, choice(pools["feedback"]), pal, 0, done_at)
-                if r() < 0.3:
-                    note(s, "opening", "pal:prep", "Notes for myself", choice(pools["private_pal"]), pal, pal, done_at)
-                if r() < 0.15:
-                    note(s, "reflection", "private", "Notes", choice(pools["private_mentee"]), mentee, mentee, done_at)
-                if r() < 0.25:
+                        ids["agenda_item"] += 1
+                        add("agenda_item", (ids["agenda_item"], s, kind, choice(pools[f"agenda:{kind}"]), position))
+                if r() < 0.2 or (upcoming and i == 0):
                     ids["goal"] += 1
                     text = choice(goal_texts)
-                    add("goal", (ids["goal"], i + 1, s, text, choice(pairing_kpis[i] + [""]), smart_json[text],
-                                 int(w < last - 8 and r() < 0.65), 0, 1 + (r() < 0.3)))
-                # agreed actions, with what happens to them later
-                created_at = sched_iso[i][w][:14] + "25:00+00:00"
-                due = (dt.date.fromisoformat(at[:10]) + dt.timedelta(days=choice((7, 7, 7, 14)))).isoformat()
-                for _ in range(choice((0, 1, 1, 1, 2, 2))):
-                    ids["action_item"] += 1
-                    aid = ids["action_item"]
-                    owner = "mentee" if r() < 0.75 else "pal"
-                    fate = r()
-                    close_week = w + (1 if fate < 0.6 else 2 if fate < 0.8 else 3 + randrange(4))
-                    status, closed_in, blocker = ("done" if r() < 0.9 else "dropped"), None, ""
-                    events = [(aid, s, created_at, "open", "agreed", choice((mentee, pal)))]
-                    if close_week > w + 1 and w + 1 < last:
-                        events.append((aid, sid(i, w + 1), sched_iso[i][w + 1], "in_progress", "", mentee))
-                    stale = fate > 0.98 and w < last - 8  # forgotten: open and overdue for good
-                    if stale or close_week >= last:
-                        status = "blocked" if r() < 0.2 else "in_progress" if len(events) > 1 else "open"
-                        if status == "blocked":
-                            blocker = choice(pools["blocker"])
-                            events.append((aid, None, sched_iso[i][min(w + 1, last)], "blocked", blocker, mentee))
-                    else:
-                        closed_in = sid(i, close_week)
-                        pending_events.setdefault(close_week, []).append(
-                            (aid, closed_in, sched_iso[i][close_week][:14] + "10:00+00:00", status, "", mentee))
-                    add("action_item", (aid, i + 1, choice(pools["action"]), owner, due, status, blocker, s, closed_in,
-                                        created_at, len(events) + (closed_in is not None)))
-                    for event in events:
-                        ids["action_event"] += 1
-                        add("action_event", (ids["action_event"], *event))
-                # the summary, and its revisions
-                version = 1 if r() < 0.85 else 2
-                editor = mentee if r() < 0.6 else pal
-                body = _summary_body(people, mentee, pal, at, rated[i][w], pools, choice)
-                edited = sched_iso[i][w][:14] + "45:00+00:00"
-                add("summary", (s, body, "offline" if r() < 0.9 else "llm", version, editor, edited,
-                                edited if r() < 0.7 else None, edited if r() < 0.6 else None))
-                for v in range(1, version + 1):
-                    ids["summary_revision"] += 1
-                    add("summary_revision", (ids["summary_revision"], s, v, body if v == version else body[: len(body) // 2],
-                                             editor, edited))
-            for event in pending_events.pop(w, ()):
-                ids["action_event"] += 1
-                add("action_event", (ids["action_event"], *event))
-            writer.flush()
-            if (w + 1) % WEEKS_PER_COMMIT == 0 or w == last:
-                db.commit()
-                db.begin()
-                done = (w + 1) / weeks
-                elapsed = time.perf_counter() - started
-                say(f"seed: week {w + 1}/{weeks} ({done:.0%}) · {writer.counts['session']:,} sessions, "
-                    f"{writer.counts['note']:,} notes, {writer.counts['action_item']:,} actions · {elapsed:.0f} s")
-        for i in range(pairings):
-            for qid, session_id in seen[i].items():
-                add("question_seen", (i + 1, qid, session_id))
+                    add("goal", (ids["goal"], i + 1, s, text, choice(pairing_kpis[i]), smart_json[text],
+                                 int(w < last - 8 and r() < 0.65), 1, 1))
+            if upcoming:
+                if i == 0:
+                    note(s, "reflection", "private", "Notes", choice(pools["private_mentee"]), mentee, mentee, at)
+                if i <= 1 or r() < 0.3:
+                    note(s, "opening", "pal:prep", "Notes for myself", choice(pools["private_pal"]), pal, pal, at)
+                continue
+            # the session itself: shared notes in every phase, some private ones
+            done_at = sched_iso[i][w]
+            if r() < 0.5:
+                note(s, "opening", "opening:checkin", "Check-in: anything to know before we start?",
+                     choice(pools["checkin"]), mentee, 0, done_at)
+            note(s, "reflection", "reflection:successes", "Successes since last time", choice(pools["success"]),
+                 mentee, 0, done_at)
+            if r() < 0.8:
+                note(s, "reflection", "reflection:challenges", "Challenges, and how they were approached",
+                     choice(pools["challenge"]), mentee, 0, done_at)
+            if r() < 0.3:
+                note(s, "reflection", "reflection:kpis", "Check on KPIs: where do they stand?",
+                     choice(pools["kpi"]), pal, 0, done_at)
+            for section, chance in (("reflection", 0.5), ("development", 0.4), ("planning", 0.2),
+                                    ("closing", 0.1)):
+                pool = sections[section]  # a run of 2-3 neighbours from a random start: distinct, cheap
+                first = randrange(len(pool))
+                questions = [pool[(first + k) % len(pool)] for k in range(3 if section != "closing" else 2)]
+                for q in questions:
+                    seen[i][q.id] = s
+                if r() < chance:
+                    note(s, section, questions[0].id, "Notes", choice(pools["answer"]), choice((mentee, pal)),
+                         0, done_at)
+            if r() < 0.7:
+                note(s, "development", "development:skills", "Skills to improve right now",
+                     choice(pools["skills"]), mentee, 0, done_at)
+            if r() < 0.4:
+                note(s, "development", "development:stuck", "Where the mentee feels stuck",
+                     choice(pools["stuck"]), mentee, 0, done_at)
+            if r() < 0.3:
+                note(s, "development", "development:resources", "Resources and strategies",
+                     choice(pools["resources"]), pal, 0, done_at)
+            for rank in range(1, 1 + choice((1, 1, 2, 2, 3))):
+                note(s, "planning", f"planning:priority-{rank}", f"Priority {rank}", choice(pools["priority"]),
+                     mentee, 0, done_at)
+            if r() < 0.7:
+                q = choice(fb_to_pal)
+                note(s, "closing", f"feedback:mentee:{q.id}", q.text, choice(pools["feedback"]), mentee, 0, done_at)
+            if r() < 0.6:
+                q = choice(fb_to_mentee)
+                note(s, "closing", f"feedback:pal:{q.id}", q.text, choice(pools["feedback"]), pal, 0, done_at)
+            if r() < 0.3:
+                note(s, "opening", "pal:prep", "Notes for myself", choice(pools["private_pal"]), pal, pal, done_at)
+            if r() < 0.15:
+                note(s, "reflection", "private", "Notes", choice(pools["private_mentee"]), mentee, mentee, done_at)
+            if r() < 0.25:
+                ids["goal"] += 1
+                text = choice(goal_texts)
+                add("goal", (ids["goal"], i + 1, s, text, choice(pairing_kpis[i] + [""]), smart_json[text],
+                             int(w < last - 8 and r() < 0.65), 0, 1 + (r() < 0.3)))
+            # agreed actions, with what happens to them later
+            created_at = sched_iso[i][w][:14] + "25:00+00:00"
+            due = (dt.date.fromisoformat(at[:10]) + dt.timedelta(days=choice((7, 7, 7, 14)))).isoformat()
+            for _ in range(choice((0, 1, 1, 1, 2, 2))):
+                ids["action_item"] += 1
+                aid = ids["action_item"]
+                owner = "mentee" if r() < 0.75 else "pal"
+                fate = r()
+                close_week = w + (1 if fate < 0.6 else 2 if fate < 0.8 else 3 + randrange(4))
+                status, closed_in, blocker = ("done" if r() < 0.9 else "dropped"), None, ""
+                events = [(aid, s, created_at, "open", "agreed", choice((mentee, pal)))]
+                if close_week > w + 1 and w + 1 < last:
+                    events.append((aid, sid(i, w + 1), sched_iso[i][w + 1], "in_progress", "", mentee))
+                stale = fate > 0.98 and w < last - 8  # forgotten: open and overdue for good
+                if stale or close_week >= last:
+                    status = "blocked" if r() < 0.2 else "in_progress" if len(events) > 1 else "open"
+                    if status == "blocked":
+                        blocker = choice(pools["blocker"])
+                        events.append((aid, None, sched_iso[i][min(w + 1, last)], "blocked", blocker, mentee))
+                else:
+                    closed_in = sid(i, close_week)
+                    pending_events.setdefault(close_week, []).append(
+                        (aid, closed_in, sched_iso[i][close_week][:14] + "10:00+00:00", status, "", mentee))
+                add("action_item", (aid, i + 1, choice(pools["action"]), owner, due, status, blocker, s, closed_in,
+                                    created_at, len(events) + (closed_in is not None)))
+                for event in events:
+                    ids["action_event"] += 1
+                    add("action_event", (ids["action_event"], *event))
+            # the summary, and its revisions
+            version = 1 if r() < 0.85 else 2
+            editor = mentee if r() < 0.6 else pal
+            body = _summary_body(people, mentee, pal, at, rated[i][w], pools, choice)
+            edited = sched_iso[i][w][:14] + "45:00+00:00"
+            add("summary", (s, body, "offline" if r() < 0.9 else "llm", version, editor, edited,
+                            edited if r() < 0.7 else None, edited if r() < 0.6 else None))
+            for v in range(1, version + 1):
+                ids["summary_revision"] += 1
+                text = body if v == version else body[: len(body) // 2]  # the first draft was shorter
+                add("summary_revision", (ids["summary_revision"], s, v, text, editor, edited))
+        for event in pending_events.pop(w, ()):
+            ids["action_event"] += 1
+            add("action_event", (ids["action_event"], *event))
         writer.flush()
+        if (w + 1) % WEEKS_PER_COMMIT == 0 or w == last:
+            writer.commit()
+            done = (w + 1) / weeks
+            elapsed = time.perf_counter() - started
+            say(f"seed: week {w + 1}/{weeks} ({done:.0%}) · {writer.counts['session']:,} sessions, "
+                f"{writer.counts['note']:,} notes, {writer.counts['action_item']:,} actions · {elapsed:.0f} s")
+    for i in range(pairings):
+        for qid, session_id in seen[i].items():
+            add("question_seen", (i + 1, qid, session_id))
+    writer.flush()
+    writer.close()
     store.close()
     seconds = time.perf_counter() - started
     info = SeedInfo(
-        path=path, pairings=pairings, weeks=weeks, seconds=seconds, rows=dict(writer.counts), write_seconds=writer.seconds,
+        path=path, pairings=pairings, weeks=weeks, seconds=seconds, rows=dict(writer.counts),
+        write_seconds=writer.seconds,
+        cpu_seconds=time.process_time() - cpu_started,
         bench_pal_pairing_id=2 if pairings > 1 else None, latest_session_id=sid(0, last),
         latest_completed_session_id=sid(0, last - 1) if weeks > 1 else 0,
     )
@@ -495,7 +546,8 @@ def _summary_body(people: list[tuple], mentee: int, pal: int, at: str, rated: bo
         f"# Session summary: {m} & {p}\n\n{at[:10]} · {m} (mentee) with {p} (PAL) · 30 minutes{rating}\n\n"
         f"## Takeaways\n\n### Reflection\n\n- **Successes:** {choice(pools['success'])}\n"
         f"- **Challenges:** {choice(pools['challenge'])}\n\n### Development\n\n- **Skills to improve:** "
-        f"{choice(pools['skills'])}\n\n## Priorities\n\n1. {choice(pools['priority'])}\n2. {choice(pools['priority'])}\n\n"
+        f"{choice(pools['skills'])}\n\n## Priorities\n\n1. {choice(pools['priority'])}\n"
+        f"2. {choice(pools['priority'])}\n\n"
         f"## Actions\n\n- [ ] {choice(pools['action'])} — **{m}**\n\n## Feedback\n\n- {choice(pools['feedback'])}\n"
     )
 
@@ -522,7 +574,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     size = sum(Path(f"{args.db}{s}").stat().st_size for s in ("", "-wal") if Path(f"{args.db}{s}").exists())
     print(f"seed: {info.sessions:,} sessions, {sum(info.rows.values()):,} rows, {size / 2**20:,.0f} MiB "
-          f"in {info.seconds:.1f} s ({info.write_seconds:.0f} s writing) -> {info.path}")
+          f"in {info.seconds:.1f} s ({info.cpu_seconds:.1f} s of CPU, {info.write_seconds:.1f} s in the writer thread)"
+          f" -> {info.path}")
     print("seed: rows " + ", ".join(f"{t} {n:,}" for t, n in info.rows.items()))
     print(f"seed: sign in as {info.bench_email} / {info.bench_password} (mentee of pairing {info.bench_pairing_id}, "
           f"PAL of {min(BENCH_PAL_OF, info.pairings - 1)}; upcoming session {info.latest_session_id})")
