@@ -3,6 +3,7 @@
     python -m benchmarks.durability                 # 20 trials
     python -m benchmarks.durability --trials 50 --seed 7
     python -m benchmarks.durability --quick         # 3 trials, for CI (tests/e2e/test_durability.py)
+    python -m benchmarks.durability --seed 7 --keep --verbose   # look into a loss
 
 A real Streamlit server (tests/e2e/conftest.py's StreamlitServer) on a fresh database and
 Debian's headless Chromium, signed in as the mentee of a seeded pairing. Each trial, in a
@@ -29,7 +30,6 @@ L or F is not 0.
 from __future__ import annotations
 
 import argparse
-import os
 import datetime as dt
 import random
 import re
@@ -64,6 +64,7 @@ KINDS = ("agenda", "rating", "action", "goal", "note")
 STATUS_LABELS = {ActionStatus.OPEN: "open", ActionStatus.IN_PROGRESS: "in progress",
                  ActionStatus.DONE: "done", ActionStatus.DROPPED: "dropped"}  # blocked needs a reason: not used
 NOTE = (Phase.REFLECTION, "reflection:successes")
+VERBOSE = False  # --verbose: the database after every step, the rating the browser sends
 
 
 # --- waiting on the app's own script runs ----------------------------------------------------
@@ -81,12 +82,12 @@ class Runs:
     def _attach(self, ws) -> None:
         self.ws = ws
         ws.on("framereceived", lambda payload: self._frame(ws, payload))
-        if os.environ.get("DURABILITY_DEBUG"):
+        if VERBOSE:
             ws.on("framesent", self._sent)
 
     @staticmethod
     def _sent(payload) -> None:
-        """Debugging: what the browser says the rating box holds in each rerun request."""
+        """--verbose: what the browser says the rating box holds in each rerun request."""
         from streamlit.proto.BackMsg_pb2 import BackMsg
 
         if isinstance(payload, str):
@@ -216,7 +217,7 @@ class Browser:
     # Each step: (go to the page, then) send the commit; returns the run count to wait on.
 
     def send(self, kind: str, value) -> int:
-        sid, aid = self.world.session, self.world.action
+        sid = self.world.session
         page_of = {"note": "reflection"}.get(kind, "prepare")
         if self.at != page_of:
             self.open(page_of)
@@ -284,7 +285,8 @@ class Browser:
         check(f"action status {expected['action']}", lambda: expect(box).to_have_value(
             STATUS_LABELS.get(expected["action"], "?"), timeout=SHOW_TIMEOUT_MS))
         for text in expected["goal"]:
-            check(f"goal {text!r}", lambda: expect(self.page.locator(APP)).to_contain_text(text, timeout=SHOW_TIMEOUT_MS))
+            check(f"goal {text!r}", lambda text=text: expect(self.page.locator(APP)).to_contain_text(
+                text, timeout=SHOW_TIMEOUT_MS))
         self.open("reflection")
         area = self.key(f"note:{sid}:{NOTE[0].value}:{NOTE[1]}:shared").locator("textarea")
         check(f"note {expected['note']!r}", lambda: expect(area).to_have_value(expected["note"], timeout=SHOW_TIMEOUT_MS))
@@ -343,7 +345,7 @@ def run_trial(browser: Browser, server: StreamlitServer, trial: Trial) -> None:
             browser.page.screenshot(path=str(browser.world.db.parent / f"stuck-{trial.number}.png"), full_page=True)
             break
         trial.committed[kind] = value
-        if os.environ.get("DURABILITY_DEBUG"):
+        if VERBOSE:
             print(f"  after {kind}: {read_db(browser.world)}", flush=True)
     server.kill9()
     browser.page.goto("about:blank")  # no reconnecting to the restarted server behind our back
@@ -384,7 +386,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="3 trials (for CI)")
     parser.add_argument("--seed", type=int, help="repeat a run (default: a new random seed, printed)")
     parser.add_argument("--keep", action="store_true", help="keep the working folder (database and server logs)")
+    parser.add_argument("--verbose", action="store_true",
+                        help="print the database after every step and the rating each rerun request carries "
+                             "(slower: it changes the timing)")
     args = parser.parse_args(argv)
+    global VERBOSE
+    VERBOSE = args.verbose
     trials = 3 if args.quick else args.trials
     seed_value = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
     rng = random.Random(seed_value)
@@ -412,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
                 stored = read_db(world)
                 expected, lost = check(world, expected, trial, stored)
                 lost += [f"not shown: {m}" for m in browser.shown(expected)]
-                if os.environ.get("DURABILITY_DEBUG"):
+                if VERBOSE:
                     print(f"  after the check: {read_db(world)}", flush=True)
                 verdict = integrity(world.db)
                 integrity_failures += verdict != "ok"
