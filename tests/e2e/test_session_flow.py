@@ -463,9 +463,9 @@ def test_pal_runs_the_session_on_a_shared_screen(server, new_context, browser_er
     server.kill9()
     expect(pal.page.locator(APP)).not_to_have_attribute("data-test-connection-state", "CONNECTED")
     server.restart()
-    # The page reconnects by itself; then a reload starts a new browser session, so
-    # screen-share mode has to be switched on again. The first run after a cold start
-    # imports everything: give it longer.
+    # The page reconnects by itself; then a reload starts a new browser session, which
+    # must still be in screen-share mode (it is in the URL): nothing private may flash up
+    # on the shared screen. The first run after a cold start imports everything: give it longer.
     expect(pal.page.locator(APP)).to_have_attribute("data-test-connection-state", "CONNECTED", timeout=30_000)
     outage = browser_errors[logged:]
     del browser_errors[logged:]  # the page knocking while the server was down
@@ -477,7 +477,6 @@ def test_pal_runs_the_session_on_a_shared_screen(server, new_context, browser_er
     assert rows(server.db_path, "SELECT current_phase, timer_running_since IS NOT NULL FROM session WHERE id = ?",
                 (sid,)) == [("development", 1)]
     assert integrity(server.db_path) == "ok"
-    pal.click("runner:share")
     pal.expect_text("Leave screen-share mode")
     assert_shared_screen(pal, "Development after the restart")
 
@@ -498,7 +497,8 @@ def test_pal_runs_the_session_on_a_shared_screen(server, new_context, browser_er
 
     # Completing drafts the summary (shared content only) and schedules the next session.
     pal.click("closing:complete")
-    expect(pal.page).to_have_url(f"{server.url}/summary?session={sid}")
+    # Still in screen-share mode on the Summary: it stays on until the PAL leaves it.
+    expect(pal.page).to_have_url(f"{server.url}/summary?session={sid}&share=1")
     pal.expect_text(SHARED[("reflection", "reflection:successes")])
     pal.assert_absent(PRIVATE, "Summary on the shared screen")
     pal.no_exception()
