@@ -1,7 +1,8 @@
-"""Command line: `python -m pal_core backup PATH` and `python -m pal_core restore PATH`.
+"""Command line: `python -m pal_core backup PATH`, `restore PATH` and `check`.
 
 Backup uses SQLite's online backup, so it is safe while the app is running. Restore
 refuses to overwrite the live database unless --force is given (stop the app first).
+Check runs SQLite's full integrity check (the app checks only files up to 256 MiB at start).
 """
 
 from __future__ import annotations
@@ -24,9 +25,19 @@ def main(argv: list[str] | None = None) -> int:
     restore = commands.add_parser("restore", help="replace the database with the backup at PATH")
     restore.add_argument("path", type=Path)
     restore.add_argument("--force", action="store_true", help="overwrite an existing database (stop the app first)")
+    commands.add_parser("check", help="run SQLite's integrity check on the database")
     args = parser.parse_args(argv)
     db_path = args.db or load_settings().db_path
     try:
+        if args.command == "check":
+            if not db_path.is_file():
+                print(f"{db_path} does not exist: nothing to check.", file=sys.stderr)
+                return 1
+            if not Store(db_path).integrity_ok():
+                print(f"{db_path} fails SQLite's integrity check: restore it from a backup.", file=sys.stderr)
+                return 1
+            print(f"{db_path} passes SQLite's integrity check.")
+            return 0
         if args.command == "backup":
             if args.path.exists():
                 print(f"{args.path} already exists: choose a new file name.", file=sys.stderr)

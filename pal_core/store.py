@@ -54,6 +54,9 @@ from pal_core.models import (
 )
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+# Files up to this size get SQLite's quick_check at start (about a second on a small
+# server); a larger one only has its schema read — `python -m pal_core check` does the rest.
+FULL_CHECK_BYTES = 256 * 1024 * 1024
 INVITE_TTL = dt.timedelta(days=14)
 
 
@@ -488,6 +491,32 @@ class Store:
                 "It was not changed. Restore it from a backup, or set PAL_DB_PATH to "
                 "another file."
             )
+        # Read-only, before anything writes: even setting WAL mode rewrites the header.
+        problem = self._quick_check() if self.path.stat().st_size <= FULL_CHECK_BYTES else self._schema_check()
+        if problem:
+            raise DatabaseUnreadable(
+                f"The database file {self.path} is damaged ({problem}). It was not changed. "
+                "Restore it from a backup (python -m pal_core restore), or set PAL_DB_PATH to another file."
+            )
+
+    def _read_only(self, sql: str) -> str | None:
+        """The first value `sql` gives on a read-only connection, or the error's text."""
+        try:
+            conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+            try:
+                return str(conn.execute(sql).fetchone()[0])
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as error:
+            return str(error)
+
+    def _quick_check(self) -> str | None:
+        result = self._read_only("PRAGMA quick_check")
+        return None if result == "ok" else result
+
+    def _schema_check(self) -> str | None:
+        result = self._read_only("SELECT count(*) FROM sqlite_master")
+        return None if result is not None and result.isdigit() else result
 
     @property
     def db(self) -> sqlite_utils.Database:

@@ -274,9 +274,6 @@ def test_restore_of_a_missing_file_changes_nothing(live, tmp_path, capsys):
 # --- opening a damaged file (what the app does at start, below the browser test) ---------------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pal_core/store.py Store.db sets PRAGMA journal_mode = WAL before anything checks the "
-    "file, which rewrites the header of a rollback-journal database even when it is corrupt"))
 def test_opening_a_damaged_rollback_journal_database_leaves_it_alone(backup, tmp_path):
     plain = tmp_path / "plain.db"
     plain.write_bytes(backup.read_bytes())
@@ -290,11 +287,31 @@ def test_opening_a_damaged_rollback_journal_database_leaves_it_alone(backup, tmp
     assert digest(bad) == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pal_core/store.py Store.__init__ only reads the schema: a damaged table page opens "
-    "fine and fails later, mid-page, as 'database disk image is malformed'"))
 def test_a_damaged_table_page_is_refused_when_the_store_opens(backup, tmp_path):
     pages = backup.stat().st_size // (int.from_bytes(backup.read_bytes()[16:18], "big") or 65536)
     bad = corrupt_copy(backup, tmp_path / "bad.db", page=pages - 2)
     with pytest.raises(DatabaseUnreadable):
         Store(bad).close()
+
+
+def test_a_file_too_big_for_the_start_check_still_has_its_schema_read_and_check_finds_the_rest(
+        backup, tmp_path, monkeypatch, capsys):
+    import pal_core.store as store_module
+
+    monkeypatch.setattr(store_module, "FULL_CHECK_BYTES", 0)  # every file counts as big
+    pages = backup.stat().st_size // (int.from_bytes(backup.read_bytes()[16:18], "big") or 65536)
+    bad_table = corrupt_copy(backup, tmp_path / "bad-table.db", page=pages - 2)
+    Store(bad_table).close()  # a damaged table page is not looked at on start
+    done = cli_here(capsys, bad_table, "check")
+    assert done.returncode == 1 and "fails SQLite's integrity check" in done.stderr
+    data = bytearray(backup.read_bytes())  # the schema's page garbled after the file header
+    size = int.from_bytes(data[16:18], "big") or 65536
+    data[100:size] = bytes((n * 37 + 11) % 256 for n in range(size - 100))
+    bad_schema = tmp_path / "bad-schema.db"
+    bad_schema.write_bytes(bytes(data))
+    before = digest(bad_schema)
+    with pytest.raises(DatabaseUnreadable):
+        Store(bad_schema)
+    assert digest(bad_schema) == before
+    assert cli_here(capsys, backup, "check").stdout.endswith("passes SQLite's integrity check.\n")
+    assert cli_here(capsys, tmp_path / "none.db", "check").returncode == 1
