@@ -142,8 +142,8 @@ def load_bank(folder: Path | str = DEFAULT_BANK_FOLDER) -> QuestionBank:
                                           f"{', '.join(s + '.toml' for s in SECTIONS)} (file skipped)"))
             continue
         try:
-            with path.open("rb") as fh:
-                data = tomllib.load(fh)
+            # utf-8-sig: Windows editors start a UTF-8 file with a byte-order mark.
+            data = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
         except tomllib.TOMLDecodeError as exc:  # message carries "(at line N, column M)"
             errors.append(BankError(name, f"is not valid TOML: {exc} (file skipped)"))
             continue

@@ -141,7 +141,8 @@ def target_name(path: Path) -> str:
 
 
 # Bank files that are valid TOML and fine to load (no message needed, text kept intact).
-VALID_TOML = {"empty_file__prepare.toml", "hostile_text__closing.toml"}
+# A byte-order mark (Windows editors write one) is fine: the file loads as written.
+VALID_TOML = {"empty_file__prepare.toml", "hostile_text__closing.toml", "bom__closing.toml"}
 
 # Fine entries inside malformed files: they must load even though their neighbours don't.
 GOOD_IN_BAD_FILES = {
