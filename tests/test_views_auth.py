@@ -147,7 +147,8 @@ def second_tab(first: AppTest) -> AppTest:
     return other
 
 
-def test_sign_out_ends_every_tab_and_the_token(db):
+@pytest.mark.parametrize("label", ["Load sample pairing", "Create invite code"])
+def test_sign_out_ends_every_tab_and_the_token(db, label):
     auth.sign_up(db, "ada@example.com", "Ada", PASSWORD)
     first = try_sign_in(tab(), "ada@example.com", PASSWORD)
     assert signed_in(first)
@@ -162,12 +163,12 @@ def test_sign_out_ends_every_tab_and_the_token(db):
     assert auth.person_for_token(db, token) is None  # invalid server-side
 
     # The other tab's next interaction is refused and signs it out: the callback wrote nothing.
-    next(b for b in other.button if b.label == "Load sample pairing").click()
+    next(b for b in other.button if b.label == label).click()
     other.run()
     assert not other.exception
     assert on_sign_in_page(other)
     assert "auth:person" not in other.session_state
-    assert db.pairings(ada.id) == []
+    assert db.pairings(ada.id) == [] and db.open_invites(ada.id) == []
     other.run()  # and it stays signed out
     assert on_sign_in_page(other)
 

@@ -35,6 +35,7 @@ def _pager(label: str, total: int, key: str) -> int:
     return (int(page) - 1) * PAGE
 
 
+@ui.signed_in_only
 def _import() -> None:
     upload = st.session_state.get("history:import_file")
     if upload is None:

@@ -20,6 +20,7 @@ STATUS_LABEL = {
 }
 
 
+@ui.signed_in_only
 def _invite(role: Role) -> None:
     code = store.create_invite(person.id, role)
     st.session_state["ui:flash"] = f"Invite code {code} created: send it to the other person."

@@ -32,6 +32,7 @@ def _set_timer(person_id: int, session: Session, change) -> None:
     ui.attempt(lambda: ui.store().set_phase_timer(person_id, session.id, phase, seconds, since))
 
 
+@ui.signed_in_only
 def _go(person_id: int, session_id: int, phase: Phase) -> None:
     session = ui.store().session(person_id, session_id)
     _set_timer(person_id, session, lambda s, now: pacing.switch(s, phase, now))

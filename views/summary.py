@@ -39,6 +39,7 @@ def _loaded(body: str, version: int) -> None:
     st.session_state[KEY + ":loaded"] = body
 
 
+@ui.signed_in_only
 def _save() -> None:
     mine = st.session_state.get(KEY, "")
     if mine == st.session_state.get(KEY + ":loaded"):
@@ -79,6 +80,7 @@ def _agree(version: int) -> None:
     ui.attempt(lambda: store.agree_summary(person.id, session.id), "Marked as read and agreed.")
 
 
+@ui.signed_in_only
 def _redraft() -> None:
     try:
         saved, drafted = summary.redraft(store, ui.assistant(), person.id, session.id,
@@ -95,6 +97,7 @@ def _redraft() -> None:
     st.session_state["ui:flash"] = "Summary redrafted; the earlier text is kept in the revisions."
 
 
+@ui.signed_in_only
 def _draft() -> None:
     try:
         drafted = summary.ensure_summary(store, ui.assistant(), person.id, session.id, tz)
