@@ -1,7 +1,11 @@
-# --- LLM test server and store fixtures (owner: assist / LLM) ----------------------------
+"""Shared fixtures: the LLM test server, a fresh store, a seeded pair."""
+import datetime as dt
+
 import pytest
 
 from llm_server import LLMServer
+from pal_core.models import NewSession, Role
+from pal_core.store import Store
 
 
 @pytest.fixture
@@ -14,9 +18,20 @@ def llm_server():
 @pytest.fixture
 def store(tmp_path):
     """A fresh Store on ``tmp_path / "pal.db"``."""
-    from pal_core.store import Store
-
     db = Store(tmp_path / "pal.db")
     yield db
     db.close()
-# --- end of LLM fixtures -----------------------------------------------------------------
+
+
+@pytest.fixture
+def pair(tmp_path, monkeypatch):
+    """A mentee (Ana) and her PAL (Ben) with a session in three days; the app's database."""
+    path = tmp_path / "pal.db"
+    monkeypatch.setenv("PAL_DB_PATH", str(path))
+    store = Store(path)
+    ana = store.create_person("ana@example.com", "Ana", None)
+    ben = store.create_person("ben@example.com", "Ben", None)
+    pairing = store.accept_invite(ben.id, store.create_invite(ana.id, Role.MENTEE))
+    now = dt.datetime.now(dt.timezone.utc)
+    session = store.schedule_session(ana.id, pairing.id, NewSession.at(now + dt.timedelta(days=3), now=now))
+    return store, ana, ben, pairing, session

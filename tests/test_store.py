@@ -29,7 +29,7 @@ from pal_core.models import (
     SessionStatus,
     Visibility,
 )
-from pal_core.store import DatabaseUnreadable, NotFound, StaleWrite, Store, StoreError, now_utc
+from pal_core.store import DatabaseUnreadable, NotFound, StaleWrite, Store, StoreError
 
 UTC = dt.timezone.utc
 # Sessions are scheduled relative to a fixed, far-future Monday so ordering is exact.

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pal_core.models import NewSession, Phase, Role, Visibility
-from pal_core.store import Store
+from pal_core.models import NewSession, Phase, Visibility
 
 SESSION_PAGES = [
     "views/prepare.py",
@@ -22,19 +21,6 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 SECRET = "MENTEEPRIVATE7f3a"
 PAL_SECRET = "PALPRIVATE91bc"
 PREP_SECRET = "UNSHAREDPREP44d2"
-
-
-@pytest.fixture
-def pair(tmp_path, monkeypatch):
-    path = tmp_path / "pal.db"
-    monkeypatch.setenv("PAL_DB_PATH", str(path))
-    store = Store(path)
-    ana = store.create_person("ana@example.com", "Ana", None)
-    ben = store.create_person("ben@example.com", "Ben", None)
-    pairing = store.accept_invite(ben.id, store.create_invite(ana.id, Role.MENTEE))
-    now = dt.datetime.now(dt.timezone.utc)
-    session = store.schedule_session(ana.id, pairing.id, NewSession.at(now + dt.timedelta(days=3), now=now))
-    return store, ana, ben, pairing, session
 
 
 def open_page(person, page, session_id, **state):
@@ -187,3 +173,36 @@ def test_screen_share_mode_survives_a_reload_through_the_url(pair):
     reloaded.button(key="runner:share").click().run()
     assert "share" not in reloaded.query_params
     assert PAL_SECRET in page_text(reloaded)
+
+
+def test_rating_is_saved_and_a_second_click_on_the_chosen_number_keeps_it(pair):
+    store, ana, ben, pairing, session = pair
+    at = open_page(ana, "views/prepare.py", session.id)
+    rating = at.button_group(key=f"rating:{session.id}:value")
+    rating.set_value(7).run()
+    assert store.session(ana.id, session.id).rating == 7
+    at.button_group(key=f"rating:{session.id}:value").set_value(None).run()  # what that click sends
+    assert not at.exception
+    assert store.session(ana.id, session.id).rating == 7
+    assert at.button_group(key=f"rating:{session.id}:value").value == 7
+
+
+def test_after_a_server_restart_what_the_browser_still_shows_is_saved_or_offered(pair):
+    """A new server session gets the browser's widget values with its first run (the old
+    one died, maybe before saving them). The rating is saved; a note's text, which may
+    clash with the other person's, is offered beside the saved one."""
+    store, ana, ben, pairing, session = pair
+    store.save_note(ana.id, session.id, Phase.REFLECTION, "reflection:successes", "saved text", expected_version=None)
+    note = f"note:{session.id}:reflection:reflection:successes:shared"
+    rating = open_page(ana, "views/prepare.py", session.id, **{f"rating:{session.id}:value": 9})
+    assert not rating.exception
+    assert store.session(ana.id, session.id).rating == 9
+    at = open_page(ana, "views/reflection.py", session.id, **{note: "text the browser held"})
+    assert not at.exception
+    assert at.text_area(key=note).value == "saved text"
+    assert "text the browser held" in [c.value for c in at.code]
+    assert any("connection dropped" in w.value for w in at.warning)
+    assert [n.body for n in store.notes(ana.id, session.id)] == ["saved text"]  # nothing overwritten unasked
+    at.button(key=note + ":keep").click().run()
+    assert at.text_area(key=note).value == "text the browser held"
+    assert [n.body for n in store.notes(ana.id, session.id)] == ["text the browser held"]

@@ -2,7 +2,7 @@
 accepted into the goal or action; the built-in engine answers when AI is off."""
 
 from pal_core.models import NewAction, Role
-from test_views_session import open_page, pair  # noqa: F401  (fixture)
+from test_views_session import open_page
 
 
 def test_goal_gets_marks_and_an_accepted_rewrite(pair):

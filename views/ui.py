@@ -355,6 +355,16 @@ def show_error(error: Exception) -> None:
     st.error(str(error), icon=":material/error:")
 
 
+def signed_in_only(callback: Callable[..., None]) -> Callable[..., None]:
+    """For a widget callback that writes: it does nothing when the person signed out in
+    another tab since this one last ran (the run that follows shows the sign-in page)."""
+    @functools.wraps(callback)
+    def guarded(*args, **kwargs) -> None:
+        if current_person() is not None:
+            callback(*args, **kwargs)
+    return guarded
+
+
 def attempt(action: Callable[[], object], done: str | None = None) -> bool:
     """Run a store call for a button; show its error as a sentence instead of a trace."""
     if current_person() is None:  # signed out in another tab since this one last ran
@@ -391,11 +401,10 @@ def _note_key(session_id: int, phase: Phase, slot: str, visibility: Visibility) 
     return f"note:{session_id}:{phase.value}:{slot}:{visibility.value}"
 
 
+@signed_in_only
 def _save_note(person_id: int, session_id: int, phase: Phase, slot: str, visibility: Visibility, question: str) -> None:
     key = _note_key(session_id, phase, slot, visibility)
     mine = st.session_state[key]
-    if current_person() is None:  # signed out in another tab since this one last ran
-        return
     expected = st.session_state.get(key + ":v")
     seen = st.session_state.get(key + ":seen", expected)
     if seen != expected and st.session_state.get(key + ":loaded", "") in mine:
@@ -448,7 +457,13 @@ def note_field(
     stored = notes.get((phase.value, slot, visibility.value))
     stored_body, stored_version = (stored.body, stored.version) if stored else ("", None)
     loaded = st.session_state.get(key + ":loaded")
-    if key not in st.session_state:
+    if key not in st.session_state or loaded is None:
+        if key in st.session_state and st.session_state[key] != stored_body:
+            # A new server session (the server restarted) was handed the browser's text,
+            # which the old one may not have saved: offer it beside the stored text.
+            st.session_state[key + ":conflict"] = (
+                st.session_state[key], "The connection dropped while this box was being saved: the saved text "
+                "is in the box now. Keep yours if it is the one you want.")
         st.session_state[key] = stored_body
         st.session_state[key + ":v"] = stored_version
         st.session_state[key + ":loaded"] = stored_body

@@ -95,16 +95,16 @@ def agenda_readout(items: list[AgendaItem]) -> None:
 
 def _save_rating(person_id: int, session_id: int) -> None:
     prefix = f"rating:{session_id}"
-    ui.attempt(
-        lambda: ui.store().save_rating(
-            person_id, session_id,
-            RatingInput(
-                rating=st.session_state[f"{prefix}:value"],
-                why=st.session_state[f"{prefix}:why"],
-                plus_one=st.session_state[f"{prefix}:plus_one"],
-            ),
-        )
-    )
+
+    def save() -> None:
+        if st.session_state[f"{prefix}:value"] is None:  # a click on the chosen number unselects it: keep it
+            st.session_state[f"{prefix}:value"] = ui.store().session(person_id, session_id).rating
+        ui.store().save_rating(person_id, session_id, RatingInput(
+            rating=st.session_state[f"{prefix}:value"],
+            why=st.session_state[f"{prefix}:why"],
+            plus_one=st.session_state[f"{prefix}:plus_one"],
+        ))
+    ui.attempt(save)
 
 
 def rating_fields(person: Person, session: Session, *, editable: bool = True) -> None:
@@ -118,9 +118,16 @@ def rating_fields(person: Person, session: Session, *, editable: bool = True) ->
         st.markdown(f"**Why:** {ui.plain(session.rating_why) or '—'}")
         st.markdown(f"**What would make it +1:** {ui.plain(session.rating_plus_one) or '—'}")
         return
-    for field, value in (("value", session.rating), ("why", session.rating_why), ("plus_one", session.rating_plus_one)):
+    stored = {"value": session.rating, "why": session.rating_why, "plus_one": session.rating_plus_one}
+    fresh = f"{prefix}:drawn" not in st.session_state
+    for field, value in stored.items():
         st.session_state.setdefault(f"{prefix}:{field}", value)
+    st.session_state[f"{prefix}:drawn"] = True
     args = (person.id, session.id)
+    if fresh and any(st.session_state[f"{prefix}:{field}"] != value for field, value in stored.items()):
+        # A new server session (the server restarted) was handed what the browser shows,
+        # which the old one may not have saved: save it, so what is shown is what is stored.
+        _save_rating(*args)
     st.segmented_control(
         "How are you doing on a scale of 1–10?", list(range(1, 11)), key=f"{prefix}:value",
         on_change=_save_rating, args=args,
