@@ -226,10 +226,11 @@ class Target:
     """One app under test: how to start it, open its session page and do the actions."""
 
     def __init__(self, name: str, script: Path, cwd: Path, db: Path | None, token: str | None,
-                 landing: str, session_path: str, note_box: str, next_button: str, next_text: str):
+                 landing: str, session_path: str, note_box: str, next_button: str, next_text: str,
+                 session_text: str):
         self.name, self.script, self.cwd, self.db, self.token = name, script, cwd, db, token
         self.landing, self.session_path, self.note_box = landing, session_path, note_box
-        self.next_button, self.next_text = next_button, next_text
+        self.next_button, self.next_text, self.session_text = next_button, next_text, session_text
 
     def server(self, workdir: Path) -> Server:
         return Server(self.script, self.cwd, self.db, workdir / f"{self.name}.log")
@@ -300,15 +301,16 @@ def memory(browser, target: Target, server: Server, contexts: int, reruns: int, 
     result = {"idle": server.rss_mib()}
     opened = []
     try:
-        for number in range(contexts):
+        slow = 0
+        for _ in range(contexts):
             context = new_context(browser, server.url, target.token)
             opened.append(context)
             page = context.new_page()
             try:
-                open_and_wait(page, server.url + target.session_path, target.next_button, button=True)
-            except AssertionError as error:
-                shown = " ".join(page.locator('[data-testid="stApp"]').inner_text().split())[-400:]
-                raise AssertionError(f"session {number + 1} of {contexts} did not show the page: {shown}") from error
+                open_and_wait(page, server.url + target.session_path, target.session_text)
+            except AssertionError:
+                slow += 1  # still open (its session exists on the server), just not idle in time
+        result["slow_to_open"] = slow
         result["sessions"] = contexts
         result["with_sessions"] = server.rss_mib()
         # What the open pages cost the server while nobody touches them: the timer
@@ -320,7 +322,7 @@ def memory(browser, target: Target, server: Server, contexts: int, reruns: int, 
             f"{result['idle_cpu']:.0%} of a core while idle")
         page = opened[0].pages[0]
         runs_seen = Runs(page)  # frames from now on: the socket is already open, so reload once
-        open_and_wait(page, server.url + target.session_path, target.next_button, button=True)
+        open_and_wait(page, server.url + target.session_path, target.session_text)
         samples = []
         for rerun in range(reruns):
             started = time.perf_counter()
@@ -383,10 +385,10 @@ def main(argv: list[str] | None = None) -> int:
         (workdir / "baseline.py").write_text(BASELINE_APP)
         app = Target("app", ROOT / "app.py", ROOT, db, token, "Your pairings", f"/reflection?session={latest.id}",
                      '[class*="st-key-note-"][class*="reflection-successes-shared"] textarea', "Development →",
-                     "Development")
+                     "Development", "My private notes")
         # Started the same way: same flags, same working directory, so same .streamlit/config.toml.
         empty = Target("empty", workdir / "baseline.py", ROOT, None, None, "Notes", "/", "textarea", "Next",
-                       "History")
+                       "History", "Notes")
         started, load_before = time.perf_counter(), os.getloadavg()[0]
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -431,8 +433,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"memory: not measured — {mem['error']}")
         return 1
     per = (mem["with_sessions"] - mem["idle"]) / max(1, mem["sessions"])
+    late = f"; {mem['slow_to_open']} of them not idle within {TIMEOUT_MS // 1000} s" if mem["slow_to_open"] else ""
     print(f"memory: server RSS idle {mem['idle']:.0f} MiB; with {mem['sessions']} sessions on a session page "
-          f"{mem['with_sessions']:.0f} MiB (+{per:.1f} MiB a session)")
+          f"{mem['with_sessions']:.0f} MiB (+{per:.1f} MiB a session{late})")
     print(f"cpu: with those {mem['sessions']} session pages open and nobody typing (timer ticks every 2 s), the "
           f"server used {mem['idle_cpu']:.0%} of one core")
     samples = mem["rerun_rss"]

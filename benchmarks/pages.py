@@ -13,8 +13,9 @@ which it is the mentee; Get ready the upcoming session of its first pairing as t
 Summary its latest completed session. The empty page is a script holding only
 ``import streamlit as st; st.write("")``, measured in the same rounds.
 
-Reruns are taken round-robin — one rerun of every page at every size per round — so a
-burst of load from something else on the machine lands on all of them alike. The table
+Reruns are taken round-robin — one rerun of every page at every size per round, in a
+shuffled order — so a burst of load from something else on the machine lands on all of
+them alike. The table
 shows median milliseconds per rerun; ``×empty`` is a page's median over the empty page's
 at the largest size, ``growth`` its median at the largest size over the smallest.
 
@@ -29,6 +30,7 @@ import argparse
 import gc
 import json
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -207,7 +209,9 @@ def quiet_streamlit() -> None:
 
     from streamlit.runtime.scriptrunner_utils import script_run_context
 
-    logging.getLogger(script_run_context.__name__).setLevel(logging.ERROR)
+    # A filter, not a level: Streamlit sets its loggers' levels again on every run.
+    logging.getLogger(script_run_context.__name__).addFilter(
+        lambda record: "missing ScriptRunContext" not in record.getMessage())
 
 
 def share_script_cache() -> None:
@@ -241,6 +245,7 @@ def measure(targets: list[Target], reruns: int, warmup: int, say) -> dict[tuple[
     gc.collect()
     gc.freeze()  # what is alive now is never collected: keeps full collections short and rare
     for round_ in range(reruns):
+        random.Random(round_).shuffle(order)  # no page always runs right after the same other one
         for case in order:
             case.times.append(case.run())
         if say and (round_ + 1) % max(1, reruns // 5) == 0:

@@ -335,19 +335,23 @@ def seed(path: str | Path, pairings: int, weeks: int, *, seed_value: int = 7,
         add("person", row)
     kpi_id = custom_id = 0
     pairing_kpis: list[list[str]] = []
+    # Each pairing draws from a random stream of its own, so pairing 1 (the bench account's)
+    # holds the same history whatever the number of pairings: sizes compare like for like.
+    streams = [random.Random(seed_value * 1_000_003 + i) for i in range(pairings)]
     for i in range(pairings):
+        r = streams[i].random
         add("pairing", (i + 1, mentee_of[i], pal_of[i], 7, choice((30, 30, 30, 45, 60)), created, 0))
-        texts = rng.sample(KPIS, 2 + rng.randrange(3))
+        texts = streams[i].sample(KPIS, 2 + randrange(3))
         pairing_kpis.append(texts)
         for text in texts:
             kpi_id += 1
             add("kpi", (kpi_id, i + 1, text))
-        for _ in range(rng.randrange(3)):
+        for _ in range(randrange(3)):
             custom_id += 1
             section = choice(("reflection", "development", "planning"))
-            add("custom_question", (custom_id, i + 1, section, _fill(choice(AGENDA["question"]), rng),
+            add("custom_question", (custom_id, i + 1, section, _fill(choice(AGENDA["question"]), streams[i]),
                                     mentee_of[i], created))
-        for qid in rng.sample([q.id for q in sections["reflection"] + sections["planning"]], rng.randrange(3)):
+        for qid in streams[i].sample([q.id for q in sections["reflection"] + sections["planning"]], randrange(3)):
             add("question_pin", (i + 1, qid))
 
     # --- sessions: all rows first, so later rows can point at any of them -----------------------
@@ -361,9 +365,10 @@ def seed(path: str | Path, pairings: int, weeks: int, *, seed_value: int = 7,
     sched_iso: list[list[str]] = [[""] * weeks for _ in range(pairings)]
     rated = [[False] * weeks for _ in range(pairings)]
     shared = [[False] * weeks for _ in range(pairings)]
-    mood = [5 + rng.randrange(3) for _ in range(pairings)]
+    mood = [5 + int(stream.random() * 3) for stream in streams]
     for w in range(weeks):
         for i in range(pairings):
+            r = streams[i].random
             at = anchors[i] - (last - w) * week
             sched_iso[i][w] = _iso(at)
             upcoming = w == last
@@ -402,6 +407,7 @@ def seed(path: str | Path, pairings: int, weeks: int, *, seed_value: int = 7,
     for w in range(weeks):
         upcoming = w == last
         for i in range(pairings):
+            r = streams[i].random
             s = sid(i, w)
             mentee, pal, at = mentee_of[i], pal_of[i], sched_iso[i][w]
             # the mentee's preparation
