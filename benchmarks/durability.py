@@ -48,13 +48,12 @@ if str(ROOT) not in sys.path:
 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
 from pal_core import auth  # noqa: E402
 from pal_core.models import ActionStatus, NewAction, NewSession, Phase, Role  # noqa: E402
 from pal_core.store import Store  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, StreamlitServer  # noqa: E402
-from tests.e2e.helpers import APP, by_key, wait_idle  # noqa: E402
+from tests.e2e.helpers import APP, Runs, by_key, wait_idle  # noqa: E402
 
 PASSWORD = "plum tree by the river"
 EMAIL = "mira.durable@example.com"
@@ -70,26 +69,11 @@ VERBOSE = False  # --verbose: the database after every step, the rating the brow
 # --- waiting on the app's own script runs ----------------------------------------------------
 
 
-class Runs:
-    """Full script runs of the page, counted from the websocket (fragment runs excluded):
-    `started` goes up when one begins, `finished` is the number of the last that ended."""
+def print_sent_ratings(page: Page) -> None:
+    """--verbose: what the browser says the rating box holds in each rerun request."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
 
-    def __init__(self, page: Page):
-        self.started = self.finished = self._current = 0
-        self.ws = None
-        page.on("websocket", self._attach)
-
-    def _attach(self, ws) -> None:
-        self.ws = ws
-        ws.on("framereceived", lambda payload: self._frame(ws, payload))
-        if VERBOSE:
-            ws.on("framesent", self._sent)
-
-    @staticmethod
-    def _sent(payload) -> None:
-        """--verbose: what the browser says the rating box holds in each rerun request."""
-        from streamlit.proto.BackMsg_pb2 import BackMsg
-
+    def sent(payload) -> None:
         if isinstance(payload, str):
             return
         msg = BackMsg.FromString(payload)
@@ -99,27 +83,7 @@ class Runs:
                     kind = state.WhichOneof("value")
                     value = list(getattr(state, kind).data) if kind and hasattr(getattr(state, kind), "data") else kind
                     print(f"    sent rating state {kind}={value}", flush=True)
-
-    def _frame(self, ws, payload) -> None:
-        if ws is not self.ws or isinstance(payload, str):  # only the page's latest connection
-            return
-        msg = ForwardMsg.FromString(payload)
-        kind = msg.WhichOneof("type")
-        if kind == "new_session":
-            if msg.metadata.run.fragment_ids:
-                self._current = 0
-            else:
-                self.started += 1
-                self._current = self.started
-        elif kind == "script_finished" and msg.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY and self._current:
-            self.finished = self._current
-
-    def wait_past(self, before: int) -> None:
-        deadline = time.monotonic() + TIMEOUT_MS / 1000
-        while self.finished <= before:
-            if self.ws is None or time.monotonic() > deadline:
-                raise TimeoutError("the app did not finish a run")
-            self.ws.wait_for_event("framereceived", timeout=TIMEOUT_MS)
+    page.on("websocket", lambda ws: ws.on("framesent", sent))
 
 
 # --- the world ------------------------------------------------------------------------------
@@ -181,6 +145,8 @@ class Browser:
     def __init__(self, page: Page, url: str, world: World):
         self.page, self.url, self.world = page, url, world
         self.runs = Runs(page)
+        if VERBOSE:
+            print_sent_ratings(page)
         self.at: str | None = None
 
     def sign_in(self) -> None:
@@ -201,7 +167,7 @@ class Browser:
         return before
 
     def settle(self, before: int) -> None:
-        self.runs.wait_past(before)
+        self.runs.wait_past(before, TIMEOUT_MS)
         wait_idle(self.page, TIMEOUT_MS)
 
     def open(self, name: str) -> None:

@@ -19,7 +19,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
 from playwright.sync_api import expect
 
 # Assertions wait as long as actions do: a loaded 2-core machine can take seconds to rerun a page.

@@ -7,13 +7,19 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 TIMEOUT_MS = 15_000
+# Session pages rerun a timer fragment every 2 s; on a busy machine (others run browser
+# tests too) the page is idle only now and then, so waits get a generous budget.
+SLOW_MS = 45_000
 
 APP = '[data-testid="stApp"]'
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
@@ -37,6 +43,56 @@ def wait_idle(page: Page, timeout: int = TIMEOUT_MS) -> None:
     after a click the state may still read notRunning before the rerun starts."""
     expect(page.locator(IDLE)).to_have_count(1, timeout=timeout)
     expect(page.locator(STATUS)).to_have_count(0, timeout=timeout)
+
+
+def visit(page: Page, url: str) -> None:
+    page.goto(url)
+    expect(page.locator(APP)).to_be_visible(timeout=SLOW_MS)
+    wait_idle(page, SLOW_MS)
+
+
+class Runs:
+    """Counts one page's full script runs from the websocket: `started` goes up when a
+    run of the whole app begins (fragment runs don't count), `finished` holds the number
+    of the last such run that ended successfully. The DOM can't tell: the timer fragment
+    flips the same "running" state every 2 s."""
+
+    def __init__(self, page: Page):
+        self.started = self.finished = self._current = 0
+        self.ws = None
+        page.on("websocket", self._attach)
+
+    def _attach(self, ws) -> None:
+        self.ws = ws
+        ws.on("framereceived", lambda payload: self._frame(ws, payload))
+
+    def _frame(self, ws, payload) -> None:
+        if ws is not self.ws or isinstance(payload, str):  # only the page's latest connection
+            return
+        msg = ForwardMsg.FromString(payload)
+        kind = msg.WhichOneof("type")
+        if kind == "new_session":
+            if msg.metadata.run.fragment_ids:
+                self._current = 0
+            else:
+                self.started += 1
+                self._current = self.started
+        elif kind == "script_finished" and msg.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY and self._current:
+            self.finished = self._current
+
+    def wait_past(self, before: int, timeout: int = TIMEOUT_MS) -> None:
+        """Until a full run that started after `before` runs had started has finished.
+        Each frame is awaited (no sleeping); the deadline bounds the whole wait, since
+        the timer fragment sends frames every 2 s whether or not a full run comes."""
+        deadline = time.monotonic() + timeout / 1000
+        while self.finished <= before:
+            assert self.ws is not None, "the page has no websocket"
+            left_ms = (deadline - time.monotonic()) * 1000
+            assert left_ms > 0, f"no full script run within {timeout} ms"
+            try:  # in slices: after a reconnect the socket to listen on is a new one
+                self.ws.wait_for_event("framereceived", timeout=min(left_ms, 1_000))
+            except PlaywrightTimeout:
+                pass
 
 
 def expect_text(page: Page, text: str, timeout: int = TIMEOUT_MS) -> None:

@@ -25,19 +25,17 @@ from playwright.sync_api import Page, expect
 from pal_core.store import Store
 
 from .conftest import StreamlitServer
-from .helpers import APP, assert_no_exception, by_key, expect_text, wait_idle
+from .helpers import (
+    APP,
+    SLOW_MS,
+    assert_no_exception,
+    by_key,
+    expect_text,
+    visit,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.e2e
-
-# Session pages rerun a timer fragment every 2 s; on a busy machine (others run browser
-# tests too) the page is idle only now and then, so waits get a generous budget.
-SLOW_MS = 45_000
-
-
-def visit(page: Page, url: str) -> None:
-    page.goto(url)
-    expect(page.locator(APP)).to_be_visible(timeout=SLOW_MS)
-    wait_idle(page, SLOW_MS)
 
 NO_ACCESS = "That session was not found, or you don't have access to it."
 SESSION_PAGES = ["prepare", "get_ready", "reflection", "development", "planning", "closing", "summary"]

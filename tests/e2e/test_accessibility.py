@@ -34,14 +34,21 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from benchmarks.durability import Runs
 from pal_core import auth, summary
 from pal_core.assist import OFFLINE
-from pal_core.models import AgendaKind, NewAction, NewSession, Phase, RatingInput, Role, Visibility
+from pal_core.models import (
+    AgendaKind,
+    NewAction,
+    NewSession,
+    Phase,
+    RatingInput,
+    Role,
+    Visibility,
+)
 from pal_core.store import Store
 
 from .conftest import free_port
-from .helpers import APP, assert_no_exception, open_app, sign_in, wait_idle
+from .helpers import APP, Runs, assert_no_exception, open_app, sign_in, wait_idle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -67,7 +67,7 @@ DAMAGE = {
 MESSAGES = {
     "a text file": "is not a PAL Sessions database",
     "random bytes": "is not a PAL Sessions database",
-    "SQLite with a bad page": "could not be opened",
+    "SQLite with a bad page": "is damaged",
     "a folder, not a file": "can't be read",
 }
 

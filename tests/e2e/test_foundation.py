@@ -17,8 +17,18 @@ from pal_core.models import NewSession, Role
 from pal_core.store import Store
 
 from .helpers import (
-    assert_no_exception, by_key, click_button, expect_no_text, expect_sign_in_page,
-    expect_text, fill_input, open_app, screenshot, sign_in, sign_up, wait_idle,
+    assert_no_exception,
+    by_key,
+    click_button,
+    expect_no_text,
+    expect_sign_in_page,
+    expect_text,
+    fill_input,
+    open_app,
+    screenshot,
+    sign_in,
+    sign_up,
+    wait_idle,
 )
 
 pytestmark = pytest.mark.e2e

@@ -31,19 +31,9 @@ from pal_core.models import Role
 from pal_core.store import Store
 
 from .conftest import ROOT, StreamlitServer, free_port
-from .helpers import APP, by_key, click_button, wait_idle
+from .helpers import APP, SLOW_MS, by_key, click_button, visit, wait_idle
 
 pytestmark = pytest.mark.e2e
-
-# Session pages rerun a timer fragment every 2 s; on a busy machine (others run browser
-# tests too) the page is idle only now and then, so waits get a generous budget.
-SLOW_MS = 45_000
-
-
-def visit(page: Page, url: str) -> None:
-    page.goto(url)
-    expect(page.locator(APP)).to_be_visible(timeout=SLOW_MS)
-    wait_idle(page, SLOW_MS)
 
 PROVIDER_BUTTON = "Sign in with your organisation account"
 REPO_SECRETS = ROOT / ".streamlit" / "secrets.toml"

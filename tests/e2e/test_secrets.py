@@ -12,25 +12,14 @@ import secrets
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
-
 import trust_world as tw
 from llm_server import LLMServer, ok, status
+from playwright.sync_api import Page, expect
 
 from .conftest import StreamlitServer
-from .helpers import APP, assert_no_exception, expect_text, wait_idle
+from .helpers import APP, SLOW_MS, assert_no_exception, expect_text, visit
 
 pytestmark = pytest.mark.e2e
-
-# Session pages rerun a timer fragment every 2 s; on a busy machine (others run browser
-# tests too) the page is idle only now and then, so waits get a generous budget.
-SLOW_MS = 45_000
-
-
-def visit(page: Page, url: str) -> None:
-    page.goto(url)
-    expect(page.locator(APP)).to_be_visible(timeout=SLOW_MS)
-    wait_idle(page, SLOW_MS)
 
 KEY = f"sk-test-SECRET-{secrets.token_hex(12)}"
 MODEL = "pal-test-model"

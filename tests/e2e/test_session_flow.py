@@ -19,14 +19,11 @@ import datetime as dt
 import os
 import re
 import sqlite3
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from playwright.sync_api import expect
 
 from pal_core import auth
 from pal_core.models import AgendaKind, NewSession, Phase, RatingInput, Role, Visibility
@@ -35,6 +32,7 @@ from pal_core.store import Store
 from .helpers import (
     APP,
     TIMEOUT_MS,
+    Runs,
     assert_no_exception,
     by_key,
     screenshot,
@@ -88,51 +86,6 @@ OUTAGE = re.compile(
 
 
 # --- waiting on the app's own script runs ------------------------------------------------
-
-
-class Runs:
-    """Counts one page's full script runs from the websocket: `started` goes up when a
-    run of the whole app begins (fragment runs don't count), `finished` holds the number
-    of the last such run that ended successfully."""
-
-    def __init__(self, page: Page):
-        self.started = 0
-        self.finished = 0
-        self._current = 0
-        self.ws = None
-        page.on("websocket", self._attach)
-
-    def _attach(self, ws) -> None:
-        self.ws = ws
-        ws.on("framereceived", self._frame)
-
-    def _frame(self, payload) -> None:
-        if isinstance(payload, str):
-            return
-        msg = ForwardMsg.FromString(payload)
-        kind = msg.WhichOneof("type")
-        if kind == "new_session":
-            if msg.metadata.run.fragment_ids:
-                self._current = 0
-            else:
-                self.started += 1
-                self._current = self.started
-        elif kind == "script_finished" and msg.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY and self._current:
-            self.finished = self._current
-
-    def wait_past(self, before: int, timeout: int = TIMEOUT_MS) -> None:
-        """Until a full run that started after `before` runs had started has finished.
-        Each frame is awaited (no sleeping); the deadline bounds the whole wait, since
-        the timer fragment sends frames every 2 s whether or not a full run comes."""
-        deadline = time.monotonic() + timeout / 1000
-        while self.finished <= before:
-            assert self.ws is not None, "the page has no websocket"
-            left_ms = (deadline - time.monotonic()) * 1000
-            assert left_ms > 0, f"no full script run within {timeout} ms"
-            try:  # in slices: after a reconnect the socket to listen on is a new one
-                self.ws.wait_for_event("framereceived", timeout=min(left_ms, 1_000))
-            except PlaywrightTimeout:
-                pass
 
 
 class Person:

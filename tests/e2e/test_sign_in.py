@@ -16,21 +16,19 @@ from pal_core.models import NewSession, Role
 from pal_core.store import Store
 
 from .helpers import (
-    APP, assert_no_exception, click_button, expect_sign_in_page, expect_text, fill_input,
-    sign_in, wait_idle,
+    APP,
+    SLOW_MS,
+    assert_no_exception,
+    click_button,
+    expect_sign_in_page,
+    expect_text,
+    fill_input,
+    sign_in,
+    visit,
+    wait_idle,
 )
 
 pytestmark = pytest.mark.e2e
-
-# Session pages rerun a timer fragment every 2 s; on a busy machine (others run browser
-# tests too) the page is idle only now and then, so waits get a generous budget.
-SLOW_MS = 45_000
-
-
-def visit(page: Page, url: str) -> None:
-    page.goto(url)
-    expect(page.locator(APP)).to_be_visible(timeout=SLOW_MS)
-    wait_idle(page, SLOW_MS)
 
 PASSWORD = "plum tree by the river"
 LIVE_POLL_MS = 20_000  # the session pages' timer fragment runs every 2 s (slack for a busy machine)
