@@ -2,7 +2,7 @@
 
 Backup uses SQLite's online backup, so it is safe while the app is running. Restore
 refuses to overwrite the live database unless --force is given (stop the app first).
-Check runs SQLite's full integrity check (the app checks only files up to 256 MiB at start).
+Check runs SQLite's full integrity check (the app checks only files up to 64 MiB at start).
 """
 
 from __future__ import annotations

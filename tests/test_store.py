@@ -149,7 +149,7 @@ def test_corrupt_sqlite_file_is_refused_and_left_untouched(tmp_path):
     path = tmp_path / "pal.db"
     data = b"SQLite format 3\x00" + bytes(range(256)) * 20
     path.write_bytes(data)
-    with pytest.raises(DatabaseUnreadable, match="could not be opened"):
+    with pytest.raises(DatabaseUnreadable, match="is damaged"):
         Store(path)
     assert path.read_bytes() == data
 
