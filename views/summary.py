@@ -177,18 +177,8 @@ with edit_col:
         "Summary (Markdown) — saved when you leave the box", key=KEY, height=520, max_chars=20_000, on_change=_save,
         help="Either of you can edit it; every version is kept. An edit clears both “agreed” marks.",
     )
-    if error := st.session_state.get(KEY + ":error"):
-        st.error(error)
-    if conflict := st.session_state.get(KEY + ":conflict"):
-        mine, message = conflict
-        with st.container(border=True):
-            st.warning(message, icon=":material/merge:")
-            st.caption("Your text (not saved yet):")
-            st.code(mine, language=None, wrap_lines=True)
-            keep, drop = st.columns(2)
-            keep.button("Save my text instead", key=KEY + ":keep", on_click=_keep_mine, args=(mine,),
-                        help="Or copy from your text into the box to merge both, then save.")
-            drop.button("Keep their version", key=KEY + ":drop", on_click=st.session_state.pop, args=(KEY + ":conflict", None))
+    ui.save_problems(KEY, _keep_mine,
+                     "Or copy from your text into the box to merge both, then save.")
     save_col, redraft_col = st.columns(2)
     save_col.button("Save", key="summary:save", type="primary", icon=":material/save:", on_click=_save)
     redraft_col.button(

@@ -431,7 +431,7 @@ def _save_note(person_id: int, session_id: int, phase: Phase, slot: str, visibil
     st.session_state.pop(key + ":conflict", None)  # merged by hand: the old clash is settled
 
 
-def _keep_mine(key: str, mine: str, save_args: tuple) -> None:
+def _keep_mine(key: str, save_args: tuple, mine: str) -> None:
     """Save this person's text over the newer version they have now seen."""
     st.session_state[key] = mine
     st.session_state.pop(key + ":conflict", None)
@@ -481,6 +481,14 @@ def note_field(
         label, key=key, height=height, placeholder=placeholder, max_chars=20_000,
         on_change=_save_note, args=save_args,
     )
+    save_problems(key, functools.partial(_keep_mine, key, save_args),
+                  "Or copy from your text into the box to merge both; it saves when you leave the box.")
+
+
+def save_problems(key: str, keep_mine: Callable[[str], None], merge_hint: str) -> None:
+    """Under an autosaved box: the save's error, or a clash with a newer version (the
+    person's own text beside it, to keep or drop). `keep_mine(text)` saves the person's
+    text over the newer one."""
     if error := st.session_state.get(key + ":error"):
         st.error(error)
     if conflict := st.session_state.get(key + ":conflict"):
@@ -490,10 +498,7 @@ def note_field(
             st.caption("Your text (not saved yet):")
             st.code(mine, language=None, wrap_lines=True)
             left, right = st.columns(2)
-            left.button(
-                "Save my text instead", key=key + ":keep", on_click=_keep_mine, args=(key, mine, save_args),
-                help="Or copy from your text into the box to merge both; it saves when you leave the box.",
-            )
+            left.button("Save my text instead", key=key + ":keep", on_click=keep_mine, args=(mine,), help=merge_hint)
             right.button("Keep their version", key=key + ":drop", on_click=st.session_state.pop, args=(key + ":conflict", None))
 
 
