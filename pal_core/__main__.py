@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from pal_core.config import load_settings
-from pal_core.store import DatabaseUnreadable, Store
+from pal_core.store import DatabaseUnreadable, Store, damage
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,8 +33,8 @@ def main(argv: list[str] | None = None) -> int:
             if not db_path.is_file():
                 print(f"{db_path} does not exist: nothing to check.", file=sys.stderr)
                 return 1
-            if not Store(db_path).integrity_ok():
-                print(f"{db_path} fails SQLite's integrity check: restore it from a backup.", file=sys.stderr)
+            if problem := damage(db_path, "PRAGMA integrity_check"):  # read-only: a damaged file stays as it is
+                print(f"{db_path} fails SQLite's integrity check ({problem}): restore it from a backup.", file=sys.stderr)
                 return 1
             print(f"{db_path} passes SQLite's integrity check.")
             return 0

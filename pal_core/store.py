@@ -69,7 +69,24 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 # when the file is in the page cache; a larger one only has its schema read, and
 # `python -m pal_core check` does the rest.
 FULL_CHECK_BYTES = 64 * 1024 * 1024
+# Reads (parses) the whole schema, whatever the file's size.
+SCHEMA_CHECK = "SELECT 'ok' FROM (SELECT count(*) FROM sqlite_master)"
 INVITE_TTL = dt.timedelta(days=14)
+
+
+def damage(path: Path, check: str) -> str | None:
+    """What `check` (a statement that answers 'ok' for a sound file, like PRAGMA
+    integrity_check) finds wrong with the database at `path`, on a read-only connection
+    that never changes the file; None when it is fine."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+        try:
+            result = str(conn.execute(check).fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as error:
+        return str(error)
+    return None if result == "ok" else result
 
 
 class StoreError(Exception):
@@ -504,31 +521,12 @@ class Store:
                 "another file."
             )
         # Read-only, before anything writes: even setting WAL mode rewrites the header.
-        problem = self._quick_check() if self.path.stat().st_size <= FULL_CHECK_BYTES else self._schema_check()
-        if problem:
+        small = self.path.stat().st_size <= FULL_CHECK_BYTES
+        if problem := damage(self.path, "PRAGMA quick_check" if small else SCHEMA_CHECK):
             raise DatabaseUnreadable(
                 f"The database file {self.path} is damaged ({problem}). It was not changed. "
                 "Restore it from a backup (python -m pal_core restore), or set PAL_DB_PATH to another file."
             )
-
-    def _read_only(self, sql: str) -> str | None:
-        """The first value `sql` gives on a read-only connection, or the error's text."""
-        try:
-            conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
-            try:
-                return str(conn.execute(sql).fetchone()[0])
-            finally:
-                conn.close()
-        except sqlite3.DatabaseError as error:
-            return str(error)
-
-    def _quick_check(self) -> str | None:
-        result = self._read_only("PRAGMA quick_check")
-        return None if result == "ok" else result
-
-    def _schema_check(self) -> str | None:
-        result = self._read_only("SELECT count(*) FROM sqlite_master")
-        return None if result is not None and result.isdigit() else result
 
     @property
     def db(self) -> sqlite_utils.Database:

@@ -155,6 +155,7 @@ def test_backup_while_the_store_writes_is_a_consistent_copy(live, tmp_path):
         writer.join(timeout=30)
     assert not failures, f"the writer failed while backups ran: {failures}"
     assert writes[0] > 0
+    assert any(after > before for _, before, after in copies), "no backup ran while the writer wrote"
 
     for target, before, after in copies:
         # The copy stands alone: only its own file, nothing to replay from a -wal.
@@ -301,9 +302,11 @@ def test_a_file_too_big_for_the_start_check_still_has_its_schema_read_and_check_
     monkeypatch.setattr(store_module, "FULL_CHECK_BYTES", 0)  # every file counts as big
     pages = backup.stat().st_size // (int.from_bytes(backup.read_bytes()[16:18], "big") or 65536)
     bad_table = corrupt_copy(backup, tmp_path / "bad-table.db", page=pages - 2)
-    Store(bad_table).close()  # a damaged table page is not looked at on start
+    before = digest(bad_table)
     done = cli_here(capsys, bad_table, "check")
     assert done.returncode == 1 and "fails SQLite's integrity check" in done.stderr
+    assert digest(bad_table) == before  # the check only reads
+    Store(bad_table).close()  # a damaged table page is not looked at on start
     data = bytearray(backup.read_bytes())  # the schema's page garbled after the file header
     size = int.from_bytes(data[16:18], "big") or 65536
     data[100:size] = bytes((n * 37 + 11) % 256 for n in range(size - 100))
