@@ -189,14 +189,18 @@ def test_rating_is_saved_and_a_second_click_on_the_chosen_number_keeps_it(pair):
 
 def test_after_a_server_restart_what_the_browser_still_shows_is_saved_or_offered(pair):
     """A new server session gets the browser's widget values with its first run (the old
-    one died, maybe before saving them). The rating is saved; a note's text, which may
-    clash with the other person's, is offered beside the saved one."""
+    one died, maybe before saving them). The rating and an agenda point are saved; a
+    note's text, which may clash with the other person's, is offered beside the saved one."""
     store, ana, ben, pairing, session = pair
     store.save_note(ana.id, session.id, Phase.REFLECTION, "reflection:successes", "saved text", expected_version=None)
     note = f"note:{session.id}:reflection:reflection:successes:shared"
-    rating = open_page(ana, "views/prepare.py", session.id, **{f"rating:{session.id}:value": 9})
-    assert not rating.exception
+    store.add_agenda_item(ana.id, session.id, "point", "saved point")
+    point = store.agenda(ana.id, session.id)[0]
+    prep = open_page(ana, "views/prepare.py", session.id,
+                     **{f"rating:{session.id}:value": 9, f"agenda:{point.id}": "point the browser held"})
+    assert not prep.exception
     assert store.session(ana.id, session.id).rating == 9
+    assert [i.text for i in store.agenda(ana.id, session.id)] == ["point the browser held"]
     at = open_page(ana, "views/reflection.py", session.id, **{note: "text the browser held"})
     assert not at.exception
     assert at.text_area(key=note).value == "saved text"

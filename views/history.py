@@ -46,10 +46,6 @@ def _import() -> None:
     except (export.ImportProblem, StoreError) as error:
         st.session_state["ui:flash_error"] = str(error)
         return
-    except (RecursionError, OverflowError):  # pal_core lets these through for some crafted files
-        st.session_state["ui:flash_error"] = ("The file can't be imported: it is nested too deeply or holds a date "
-                                              "out of range, so it is not a PAL Sessions export. Nothing was imported.")
-        return
     st.session_state["ui:flash"] = f"Imported {len(added)} pairing{'s' if len(added) != 1 else ''}."
 
 

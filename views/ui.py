@@ -365,6 +365,17 @@ def signed_in_only(callback: Callable[..., None]) -> Callable[..., None]:
     return guarded
 
 
+def unsaved_after_restart(key: str, stored: object) -> bool:
+    """Whether widget `key`, drawn for the first time in this server session, came with
+    a value from the browser other than `stored`. That happens after a server restart:
+    the browser hands the values it shows to the new session without any on_change, and
+    the old session may have died before saving them."""
+    marker = key + ":drawn"
+    first = marker not in st.session_state
+    st.session_state[marker] = True
+    return first and key in st.session_state and st.session_state[key] != stored
+
+
 def attempt(action: Callable[[], object], done: str | None = None) -> bool:
     """Run a store call for a button; show its error as a sentence instead of a trace."""
     if current_person() is None:  # signed out in another tab since this one last ran

@@ -67,7 +67,9 @@ def agenda_list(person: Person, session: Session, items: list[AgendaItem], kind:
     store = ui.store()
     for index, item in enumerate(items):
         key = f"agenda:{item.id}"
-        if key not in st.session_state:
+        if ui.unsaved_after_restart(key, item.text):
+            _edit_item(person.id, item.id, key)  # what the browser shows is what is stored
+        elif key not in st.session_state:
             st.session_state[key] = item.text
         text_col, up, down, remove = st.columns([8, 1, 1, 1], vertical_alignment="bottom")
         text_col.text_input(f"Point {index + 1}", key=key, max_chars=500, on_change=_edit_item, args=(person.id, item.id, key))
@@ -119,14 +121,11 @@ def rating_fields(person: Person, session: Session, *, editable: bool = True) ->
         st.markdown(f"**What would make it +1:** {ui.plain(session.rating_plus_one) or '—'}")
         return
     stored = {"value": session.rating, "why": session.rating_why, "plus_one": session.rating_plus_one}
-    fresh = f"{prefix}:drawn" not in st.session_state
+    unsaved = [ui.unsaved_after_restart(f"{prefix}:{field}", value) for field, value in stored.items()]
     for field, value in stored.items():
         st.session_state.setdefault(f"{prefix}:{field}", value)
-    st.session_state[f"{prefix}:drawn"] = True
     args = (person.id, session.id)
-    if fresh and any(st.session_state[f"{prefix}:{field}"] != value for field, value in stored.items()):
-        # A new server session (the server restarted) was handed what the browser shows,
-        # which the old one may not have saved: save it, so what is shown is what is stored.
+    if any(unsaved):  # save what the browser shows, so that what is shown is what is stored
         _save_rating(*args)
     st.segmented_control(
         "How are you doing on a scale of 1–10?", list(range(1, 11)), key=f"{prefix}:value",
