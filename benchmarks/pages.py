@@ -47,19 +47,20 @@ TARGET_MS = 25.0
 TARGET_GROWTH = 1.2
 
 # name, page file (None: the default page), which session it opens, signed in?
-CASES: list[tuple[str, str | None, str | None, bool]] = [
-    ("sign_in", None, None, False),
-    ("home", "views/home.py", None, True),
-    ("prepare", "views/prepare.py", "latest", True),
-    ("get_ready", "views/get_ready.py", "pal_latest", True),
-    ("reflection", "views/reflection.py", "latest", True),
-    ("development", "views/development.py", "latest", True),
-    ("planning", "views/planning.py", "latest", True),
-    ("closing", "views/closing.py", "latest", True),
-    ("summary", "views/summary.py", "completed", True),
-    ("history", "views/history.py", None, True),
-    ("questions", "views/questions.py", None, True),
-    ("settings", "views/settings.py", None, True),
+# (name, page script, which session to deep-link to, signed in, the title the page must show)
+CASES: list[tuple[str, str | None, str | None, bool, str]] = [
+    ("sign_in", None, None, False, "PAL Sessions"),
+    ("home", "views/home.py", None, True, "Your pairings"),
+    ("prepare", "views/prepare.py", "latest", True, "Prepare"),
+    ("get_ready", "views/get_ready.py", "pal_latest", True, "Get ready"),
+    ("reflection", "views/reflection.py", "latest", True, "Reflection"),
+    ("development", "views/development.py", "latest", True, "Development"),
+    ("planning", "views/planning.py", "latest", True, "Planning"),
+    ("closing", "views/closing.py", "latest", True, "Closing"),
+    ("summary", "views/summary.py", "completed", True, "Summary"),
+    ("history", "views/history.py", None, True, "History"),
+    ("questions", "views/questions.py", None, True, "Question bank"),
+    ("settings", "views/settings.py", None, True, "Settings"),
 ]
 
 
@@ -90,7 +91,6 @@ class Target:
     pairing_id: int  # where the person is the mentee
     latest: int
     completed: int | None
-    pal_pairing_id: int | None
     pal_latest: int | None
     sessions: int
 
@@ -114,7 +114,7 @@ def find_target(db: Path, name: str) -> Target:
         pal = next((p for p in pairings if p.pal_id == person.id), None)
         pal_latest = store.sessions(person.id, pal.id, limit=1)[0].id if pal else None
         total = sum(store.count_sessions(person.id, p.id) for p in pairings)
-        return Target(db, name, person, own.id, recent[0].id, completed, pal.id if pal else None, pal_latest, total)
+        return Target(db, name, person, own.id, recent[0].id, completed, pal_latest, total)
     finally:
         store.close()
 
@@ -170,7 +170,7 @@ class Case:
         return elapsed
 
 
-def open_case(name: str, page: str | None, which: str | None, signed_in: bool, target: Target) -> Case:
+def open_case(name: str, page: str | None, which: str | None, signed_in: bool, title: str, target: Target) -> Case:
     from streamlit.testing.v1 import AppTest
 
     os.environ["PAL_DB_PATH"] = str(target.db)
@@ -191,6 +191,9 @@ def open_case(name: str, page: str | None, which: str | None, signed_in: bool, t
         at.run()
     case = Case(name, target.name, target.db, at)
     case.run()  # the first rerun warms caches (question bank, store, imports)
+    shown = [t.value for t in at.title][:1]
+    if at.exception or shown != [title]:  # time the page itself, not an error or a redirect
+        raise SystemExit(f"{name} at {target.name}: expected the page titled {title!r}, got {shown} {at.exception}")
     return case
 
 
@@ -233,8 +236,8 @@ def measure(targets: list[Target], reruns: int, warmup: int, say) -> dict[tuple[
     cases: dict[tuple[str, str], Case] = {}
     for target in targets:
         cases[("empty", target.name)] = empty_case(target.name)
-        for name, page, which, signed_in in CASES:
-            cases[(name, target.name)] = open_case(name, page, which, signed_in, target)
+        for name, page, which, signed_in, title in CASES:
+            cases[(name, target.name)] = open_case(name, page, which, signed_in, title, target)
         say(f"pages: {len(CASES)} pages open at {target.name}")
     order = list(cases.values())
     for _ in range(warmup):

@@ -34,7 +34,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from pal_core import smart
@@ -173,14 +173,7 @@ class SeedInfo:
     rows: dict[str, int]
     write_seconds: float = 0.0
     cpu_seconds: float = 0.0
-    bench_email: str = BENCH_EMAIL
-    bench_password: str = BENCH_PASSWORD
-    bench_person_id: int = 1
-    bench_pairing_id: int = 1  # the bench account is the mentee here
-    bench_pal_pairing_id: int | None = None  # the first pairing where it is the PAL
-    latest_session_id: int = 0  # the bench pairing's upcoming session
-    latest_completed_session_id: int = 0
-    extra: dict = field(default_factory=dict)
+    latest_session_id: int = 0  # the bench account's own pairing's (pairing 1) upcoming session
 
     @property
     def sessions(self) -> int:
@@ -538,8 +531,7 @@ def seed(path: str | Path, pairings: int, weeks: int, *, seed_value: int = 7,
         path=path, pairings=pairings, weeks=weeks, seconds=seconds, rows=dict(writer.counts),
         write_seconds=writer.seconds,
         cpu_seconds=time.process_time() - cpu_started,
-        bench_pal_pairing_id=2 if pairings > 1 else None, latest_session_id=sid(0, last),
-        latest_completed_session_id=sid(0, last - 1) if weeks > 1 else 0,
+        latest_session_id=sid(0, last),
     )
     return info
 
@@ -583,7 +575,7 @@ def main(argv: list[str] | None = None) -> int:
           f"in {info.seconds:.1f} s ({info.cpu_seconds:.1f} s of CPU, {info.write_seconds:.1f} s in the writer thread)"
           f" -> {info.path}")
     print("seed: rows " + ", ".join(f"{t} {n:,}" for t, n in info.rows.items()))
-    print(f"seed: sign in as {info.bench_email} / {info.bench_password} (mentee of pairing {info.bench_pairing_id}, "
+    print(f"seed: sign in as {BENCH_EMAIL} / {BENCH_PASSWORD} (mentee of pairing 1, "
           f"PAL of {min(BENCH_PAL_OF, info.pairings - 1)}; upcoming session {info.latest_session_id})")
     return 0
 

@@ -34,4 +34,5 @@ def pair(tmp_path, monkeypatch):
     pairing = store.accept_invite(ben.id, store.create_invite(ana.id, Role.MENTEE))
     now = dt.datetime.now(dt.timezone.utc)
     session = store.schedule_session(ana.id, pairing.id, NewSession.at(now + dt.timedelta(days=3), now=now))
-    return store, ana, ben, pairing, session
+    yield store, ana, ben, pairing, session
+    store.close()

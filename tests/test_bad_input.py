@@ -514,7 +514,7 @@ def test_dates_at_their_extremes(world):
 
 
 @pytest.fixture(scope="module")
-def good_export(world, tmp_path_factory) -> dict:
+def good_export(world) -> dict:
     return json.loads(export.export_json(world.store, world.ana))
 
 
@@ -526,17 +526,7 @@ def _bad_documents(good: dict) -> dict[str, bytes]:
     return docs
 
 
-# pal_core bugs found by this corpus (reported; the History page guards against them):
-# json.loads raises RecursionError on deep nesting, and a time zone pushing a stamp past
-# year 9999 raises OverflowError inside a pydantic validator; neither is an ImportProblem.
-PAL_CORE_BUGS: dict[str, str] = {}  # name -> reason, for a known bug marked xfail until fixed
-
-
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=PAL_CORE_BUGS[name])) if name in PAL_CORE_BUGS
-    else name
-    for name in corpus.BAD_JSON
-])
+@pytest.mark.parametrize("name", list(corpus.BAD_JSON))
 def test_import_refuses_a_malformed_document_naming_the_problem(good_export, tmp_path, name):
     """Straight through pal_core, into an empty database: refused, named, nothing written."""
     data = _bad_documents(good_export)[name]
@@ -590,9 +580,10 @@ def test_bank_loads_the_good_files_beside_a_malformed_one(tmp_path, bad):
         assert bank.by_id(qid) is not None, f"{qid} (fine) was dropped with its file's bad entries"
     if bad.name in corpus.VALID_TOML:
         assert not bank.errors
+        raw = bad.read_text(encoding="utf-8")
+        assert set(re.findall(r'^id = "([^"]+)"', raw, re.M)) <= {q.id for q in bank.questions}  # every one loaded
         for question in bank.questions:
             if f"{question.section}.toml" == target and question.id not in {q.id for q in good.questions}:
-                raw = bad.read_text(encoding="utf-8")
                 assert question.text in raw  # kept intact
     else:
         assert bank.errors, f"{bad.name} loaded without a word"

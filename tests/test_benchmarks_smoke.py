@@ -78,3 +78,8 @@ def test_browser_quick_measures_cold_start_clicks_and_memory():
         assert re.search(rf"^{re.escape(measure)}\s+\d+\s+\d+\s+\d+\.\d\dx$", out, re.MULTILINE), f"{measure}:\n{out}"
     assert re.search(r"^memory: server RSS idle \d+ MiB; with 2 sessions", out, re.MULTILINE), out
     assert re.search(r"^memory: 10 reruns of the session page: first \d+ MiB, last \d+ MiB", out, re.MULTILINE), out
+
+
+def test_summary_bench_prints_the_median_per_session():
+    out = run("benchmarks.summary_bench", "--weeks", "4", "--runs", "3", timeout=60)
+    assert re.search(r"^median per session: [\d.]+ ms", out, re.M), out

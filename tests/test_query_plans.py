@@ -37,8 +37,6 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 BIG = {"session", "note", "action_item", "action_event", "goal", "summary", "summary_revision", "agenda_item",
        "question_seen"}
-# A SCAN of a big table that is fine, by (table, plan detail) → why. Empty: none is.
-ACCEPTED_SCANS: dict[tuple[str, str], str] = {}
 # Indexes searched on pairing_id alone, i.e. over everything of one pairing, that stay
 # small or stop early whatever the length of the history: (table, index) → why.
 PAIRING_WIDE = {
@@ -86,7 +84,7 @@ def problems_in(sql: str, plan: list[str], *, whole_history_ok: bool = False) ->
         table = names.get(words[1], words[1])
         if table not in BIG:
             continue
-        if words[0] == "SCAN" and (table, detail) not in ACCEPTED_SCANS:
+        if words[0] == "SCAN":
             found.append(f"full scan of {table}: {detail}")
         index = re.search(r"USING (?:COVERING )?INDEX (\w+) \((.*)\)$", detail)
         if (words[0] == "SEARCH" and index and index[2] == "pairing_id=?" and not whole_history_ok

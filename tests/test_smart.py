@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from benchmarks.smart_eval import agreement, load
 from pal_core import smart
-from pal_core.smart import SmartAssessment, Verdict, assess, rewrite
+from pal_core.smart import MAX_CHARS, SmartAssessment, Verdict, assess, rewrite
 
 GUIDE_LOOSE = "Improve my testing skills"
 GUIDE_SMART = "Write and merge 10 unit tests for Project X by next Friday"
@@ -266,7 +266,8 @@ def test_long_text_is_judged_on_its_start():
     goal = GUIDE_SMART + " " + "lorem ipsum dolor sit amet " * 4000  # ~100 KB
     assert len(goal) > 100_000
     result = assess(goal)
-    assert rewrite(goal)
+    rewritten = rewrite(goal)
+    assert rewritten.startswith(GUIDE_SMART) and len(rewritten) <= MAX_CHARS
     assert result.time_bound.met is True
 
 

@@ -124,14 +124,6 @@ def fill_input(page: Page, key: str, text: str) -> None:
     by_key(page, key).locator("input").fill(text)
 
 
-def fill_text_area(page: Page, key: str, text: str) -> None:
-    """Type into a text area and commit it by leaving it (Tab), as a person would."""
-    area = by_key(page, key).locator("textarea")
-    area.fill(text)
-    area.press("Tab")
-    wait_idle(page)
-
-
 def open_app(page: Page, url: str) -> None:
     page.goto(url)
     expect(page.locator(APP)).to_be_visible(timeout=TIMEOUT_MS)
@@ -152,13 +144,20 @@ def sign_up(page: Page, url: str, name: str, email: str, password: str) -> None:
 
 
 def sign_in(page: Page, url: str, email: str, password: str) -> None:
-    """Sign in from the sign-in page; ends on "Your pairings"."""
+    """Sign in from the sign-in page; ends on "Your pairings" with the sign-in cookie set."""
     open_app(page, url)
     fill_input(page, "signin:email", email)
     fill_input(page, "signin:password", password)
     click_button(page, "Sign in")
     expect(page.get_by_role("heading", name="Your pairings")).to_be_visible(timeout=TIMEOUT_MS)
+    wait_for_sign_in_cookie(page)
     wait_idle(page)
+
+
+def wait_for_sign_in_cookie(page: Page) -> None:
+    """The remember-me cookie is written by a script the page renders, maybe just after
+    the heading that says the sign-in worked."""
+    page.wait_for_function("document.cookie.includes('pal_token=')", timeout=SLOW_MS)
 
 
 def expect_sign_in_page(page: Page) -> None:

@@ -207,6 +207,7 @@ def test_private_notes_show_only_to_their_author(world, srv, new_context, browse
             expect(page.locator(APP)).to_contain_text("only you see this", timeout=SLOW_MS)
             wait_idle(page, SLOW_MS)
         text = page_text(page)
+        assert NO_ACCESS not in text, path  # the page really shows the member's data
         assert not leaks(text, hidden), (path, leaks(text, hidden))
         if own is not None:
             assert own in text, (path, own)

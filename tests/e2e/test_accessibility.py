@@ -47,15 +47,13 @@ from pal_core.models import (
 )
 from pal_core.store import Store
 
-from .conftest import free_port
-from .helpers import APP, Runs, assert_no_exception, open_app, sign_in, wait_idle
+from .conftest import ROOT, free_port
+from .helpers import APP, SLOW_MS, Runs, assert_no_exception, open_app, sign_in, wait_for_sign_in_cookie, wait_idle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "plum tree by the river"
-SLOW_MS = 30_000  # other browser tests may share the machine's two cores
 
 # (rule, the Streamlit element it is excused inside) — see the module docstring.
 STREAMLIT_OWN = [
@@ -152,9 +150,8 @@ def test_every_page_and_state_has_no_serious_or_critical_violation(server, new_c
     sid, earlier = s["session"], s["earlier"]
     found: dict[str, list[dict]] = {}
 
-    def check(page: Page, state: str, *, expanders: bool = True) -> None:
-        if expanders:
-            open_expanders(page)
+    def check(page: Page, state: str) -> None:
+        open_expanders(page)
         assert_no_exception(page, server)
         if violations := axe_violations(page):
             found[state] = violations
@@ -320,7 +317,7 @@ def test_a_whole_session_by_keyboard(server, new_context, browser_errors):
     keys.tab_to("input", "Password")
     keys.type(PASSWORD)
     keys.commit("Enter", "Your pairings")
-    page.wait_for_function("document.cookie.includes('pal_token=')", timeout=SLOW_MS)
+    wait_for_sign_in_cookie(page)
 
     # Open the upcoming session (the PAL's button says "Open").
     keys.tab_to("button", "Open")

@@ -21,12 +21,10 @@ from playwright.sync_api import expect
 from pal_core.models import Role
 from pal_core.store import Store
 
+from .conftest import ROOT
 from .helpers import APP, TIMEOUT_MS, assert_no_exception, open_app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @pytest.mark.timeout(1500)
 def test_the_quick_durability_run_loses_nothing():
@@ -36,7 +34,7 @@ def test_the_quick_durability_run_loses_nothing():
     )
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-6000:]
-    assert re.search(r"^trials: 3, lost values: 0, integrity failures: 0$", done.stdout, re.M), output[-6000:]
+    assert re.search(r"^trials: 3, lost values: 0, integrity failures: 0, stuck steps: 0$", done.stdout, re.M), output[-6000:]
 
 
 # --- a damaged database file ------------------------------------------------------------------

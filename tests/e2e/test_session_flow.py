@@ -35,6 +35,7 @@ from .helpers import (
     Runs,
     assert_no_exception,
     by_key,
+    expect_text,
     screenshot,
     sign_in,
     wait_idle,
@@ -98,8 +99,6 @@ class Person:
         self.dialogs: list[str] = []  # alert() & co: none may ever open
         self.page.on("dialog", self._dialog)
         sign_in(self.page, server.url, email, PASSWORD)
-        # The sign-in cookie is written by a script in the page; wait until it is there.
-        self.page.wait_for_function("document.cookie.includes('pal_token=')")
 
     def _dialog(self, dialog) -> None:
         self.dialogs.append(f"{dialog.type}: {dialog.message}")
@@ -162,8 +161,7 @@ class Person:
         expect(summary.locator("xpath=..")).to_have_attribute("open", "")
 
     def expect_text(self, text: str) -> None:
-        expect(self.page.locator(APP)).to_contain_text(text)
-        wait_idle(self.page)
+        expect_text(self.page, text)
 
     def all_text(self) -> str:
         """The page's HTML, its visible text and every form field's value."""
