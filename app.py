@@ -11,8 +11,11 @@ if person is None:
     # Signed out, only the sign-in page exists: any deep link lands here.
     page = st.navigation([st.Page("views/sign_in.py", title="Sign in", icon=":material/login:", default=True)])
 else:
-    page = st.navigation(
-        {
+    # The page objects are made once per browser session: building them (path checks,
+    # icons) took a millisecond or two of every rerun of every page.
+    nav = ui.memo("app:navigation")
+    if "pages" not in nav:
+        nav["pages"] = {
             "": [st.Page("views/home.py", title="Pairings", icon=":material/group:", default=True)],
             "Session": [
                 st.Page("views/prepare.py", title="Prepare", icon=":material/edit_note:"),
@@ -30,9 +33,8 @@ else:
                 st.Page("views/questions.py", title="Question bank", icon=":material/quiz:"),
                 st.Page("views/settings.py", title="Settings", icon=":material/settings:"),
             ],
-        },
-        position="hidden" if ui.share_mode() else "sidebar",
-    )
+        }
+    page = st.navigation(nav["pages"], position="hidden" if ui.share_mode() else "sidebar")
     with st.sidebar:
         st.caption(f"Signed in as **{ui.plain(person.display_name)}**")
         st.button("Sign out", key="auth:sign_out", on_click=ui.sign_out, icon=":material/logout:")

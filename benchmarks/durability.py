@@ -11,7 +11,7 @@ random order, commits one value into every kind of field the session pages have:
 
     agenda   a text input in its form (Prepare, "Add a point", Enter)
     rating   the 1-10 segmented control (Prepare)
-    action   the status select box of a carried-over action (Prepare; typed, then Enter)
+    action   the status buttons of a carried-over action (Prepare, a segmented control)
     goal     a text input and its "Add goal" button (Prepare)
     note     a text area, committed by leaving it (Reflection, "Successes since last time")
 
@@ -196,7 +196,7 @@ class Browser:
         if kind == "rating":
             return self.act(self.rating_button(value).click)
         if kind == "action":
-            return self.act(self.pick_status(STATUS_LABELS[value]))
+            return self.act(self.segment(f"action:{sid}:{self.world.action}:status", STATUS_LABELS[value]).click)
         if kind == "goal":
             box = self.key(f"goal:new:{sid}:text").locator("input")
             box.fill(value)
@@ -208,22 +208,13 @@ class Browser:
             return self.act(lambda: area.press("Tab"))
         raise ValueError(kind)
 
-    def pick_status(self, label: str) -> Callable[[], None]:
-        """Get the action's status box ready to take `label`; the returned call commits it.
-        By keyboard (type to filter, Enter): a click on an option that a rerun has just
-        moved could land on the rating buttons beside it."""
-        box = self.key(f"action:{self.world.session}:{self.world.action}:status").locator('input[role="combobox"]')
-        box.focus()
-        self.page.keyboard.press("Control+A")
-        self.page.keyboard.type(label)
-        focused = self.page.locator('[role="listbox"] [role="option"][data-focused="true"]')
-        expect(focused).to_have_text(label, timeout=TIMEOUT_MS)
-        return lambda: self.page.keyboard.press("Enter")
+    def segment(self, key: str, text: str):
+        """The button showing `text` in segmented control `key` (role "radio" in Streamlit 1.67)."""
+        buttons = self.key(key).locator('button[data-variant="segmented_control"]')
+        return buttons.filter(has_text=re.compile(rf"^\s*{re.escape(text)}\s*$"))
 
     def rating_button(self, value: int):
-        """The segmented control's button for `value` (role "radio" in Streamlit 1.67)."""
-        buttons = self.key(f"rating:{self.world.session}:value").locator('button[data-variant="segmented_control"]')
-        return buttons.filter(has_text=re.compile(rf"^\s*{value}\s*$"))
+        return self.segment(f"rating:{self.world.session}:value", str(value))
 
     # What the page shows after a reload.
 
@@ -249,9 +240,9 @@ class Browser:
         if expected["rating"] is not None:
             check(f"rating {expected['rating']}", lambda: expect(self.rating_button(expected["rating"])).to_have_attribute(
                 "aria-checked", "true", timeout=SHOW_TIMEOUT_MS))
-        box = self.key(f"action:{sid}:{aid}:status").locator('input[role="combobox"]')
-        check(f"action status {expected['action']}", lambda: expect(box).to_have_value(
-            STATUS_LABELS.get(expected["action"], "?"), timeout=SHOW_TIMEOUT_MS))
+        status = self.segment(f"action:{sid}:{aid}:status", STATUS_LABELS.get(expected["action"], "?"))
+        check(f"action status {expected['action']}", lambda: expect(status).to_have_attribute(
+            "aria-checked", "true", timeout=SHOW_TIMEOUT_MS))
         for text in expected["goal"]:
             check(f"goal {text!r}", lambda text=text: expect(self.page.locator(APP)).to_contain_text(
                 text, timeout=SHOW_TIMEOUT_MS))

@@ -15,6 +15,9 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = PROJECT_DIR / "data" / "pal.db"
 DEFAULT_LLM_BUDGET_S = 20.0
+# Every environment variable load_settings reads: the UI watches exactly these for changes.
+ENV_NAMES = ("PAL_DB_PATH", "PAL_LLM_BASE_URL", "OPENAI_BASE_URL", "PAL_LLM_MODEL", "PAL_LLM_API_KEY",
+             "OPENAI_API_KEY", "PAL_LLM_BUDGET_S")
 
 
 def _secrets_files() -> list[Path]:

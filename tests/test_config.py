@@ -20,6 +20,20 @@ def test_defaults_with_nothing_set():
     assert not s.llm.enabled
 
 
+def test_env_names_lists_every_variable_load_settings_reads():
+    """The UI reloads settings when one of ENV_NAMES changes: a variable read but not
+    listed would be ignored until restart."""
+    read: set[str] = set()
+
+    class Recording(dict):
+        def get(self, name, default=None):
+            read.add(name)
+            return super().get(name, default)
+
+    load_settings(env=Recording(), secrets={})
+    assert read == set(config.ENV_NAMES)
+
+
 def test_environment_beats_secrets_file():
     env = {"PAL_LLM_MODEL": "env-model", "PAL_LLM_API_KEY": "env-key", "PAL_DB_PATH": "/env/pal.db",
            "PAL_LLM_BASE_URL": "http://env:8000/v1", "PAL_LLM_BUDGET_S": "30"}

@@ -21,9 +21,10 @@ st.subheader("Agreed actions")
 actions = store.session_actions(person.id, session.id)
 if not actions:
     st.caption("No actions agreed yet — add them in Planning.")
-for action in actions:
+else:
     with st.container(border=True):
-        widgets.action_row(person, pairing, session, action, editable=False)
+        for action in actions:
+            widgets.action_row(person, pairing, session, action, editable=False)
 
 st.subheader("Feedback on this session")
 st.caption("Specific questions get useful answers. Each of you answers the questions in your column.")
@@ -72,5 +73,5 @@ if st.button("Complete session and draft the summary", type="primary", key="clos
             ui.show_error(error)
             st.stop()
     # The Summary page shows where the draft came from, and why if the AI fell back.
-    st.session_state[f"summary:{session.id}:body:notice"] = (drafted.source, drafted.notice)
+    ui.memo(f"summary:{session.id}:body")["notice"] = (drafted.source, drafted.notice)
     st.switch_page("views/summary.py", query_params=ui.session_params(session.id))

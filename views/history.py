@@ -3,7 +3,7 @@ goals, feedback — the running document, and the JSON export/import of all pair
 
 import datetime as dt
 
-import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from pal_core import export
@@ -78,7 +78,7 @@ if len(overview) > 1:
         return "shared" if row["next_agenda_shared"] else "not yet"
 
     st.dataframe(
-        pd.DataFrame([{
+        pa.Table.from_pylist([{
             "Mentee": row["mentee_name"],
             "Next session": ui.when(row["next_session_at"]) if row["next_session_at"] else "—",
             "Agenda shared": _agenda(row),
@@ -131,7 +131,9 @@ else:
                 f"{ui.plain(pairing.mentee_name)} rates how they are doing when preparing; it shows here once shared.")
         st.info(f"No ratings in these dates. {hint}")
     else:
-        ratings = pd.DataFrame({
+        # Tables go to Streamlit as Arrow, built directly: through pandas they cost
+        # several times more, on a page that shows five of them.
+        ratings = pa.table({
             "Date": [p["scheduled_at"].astimezone(tz).replace(tzinfo=None) for p in points],
             "Rating": [p["rating"] for p in points],
             "Why": [p["why"] for p in points],
@@ -141,7 +143,7 @@ else:
         m1, m2, m3 = st.columns(3)
         m1.metric("Latest rating", f"{latest}/10",
                   delta=latest - points[-2]["rating"] if len(points) > 1 else None, help="Change since the rating before")
-        m2.metric("Average in these dates", f"{ratings['Rating'].mean():.1f}/10")
+        m2.metric("Average in these dates", f"{sum(p['rating'] for p in points) / len(points):.1f}/10")
         m3.metric("Ratings", len(points))
         # The Vega-Lite spec altair would build, written out: altair validates its spec
         # against the JSON schema on every rerun, which cost more than the page's queries.
@@ -161,7 +163,7 @@ else:
         st.markdown("**What would make it +1** (newest first)")
         if plus:
             st.dataframe(
-                pd.DataFrame([{"Date": _day(p["scheduled_at"]), "Rating": p["rating"], "What would make it +1": p["plus_one"],
+                pa.Table.from_pylist([{"Date": _day(p["scheduled_at"]), "Rating": p["rating"], "What would make it +1": p["plus_one"],
                                "Why": p["why"]} for p in plus]),
                 hide_index=True, width="stretch", height=min(36 * (len(plus) + 1) + 2, 320),
             )
@@ -184,7 +186,7 @@ else:
         st.markdown("**Overdue** (most overdue first)")
         offset = _pager("Overdue actions", overdue_total, f"history:{pairing.id}:overdue_page")
         st.dataframe(
-            pd.DataFrame([{
+            pa.Table.from_pylist([{
                 "Action": a.text,
                 "Owner": pairing.mentee_name if a.owner == Role.MENTEE else pairing.pal_name,
                 "Due": a.due_date.strftime("%d %b %Y") if a.due_date else "—",
@@ -206,7 +208,7 @@ else:
         st.progress(goals_done / goal_total)
         offset = _pager("Goals", goal_total, f"history:{pairing.id}:goals_page")
         st.dataframe(
-            pd.DataFrame([{
+            pa.Table.from_pylist([{
                 "Goal": goal.text, "KPI": goal.kpi or "—", "Status": "done" if goal.done else "open",
                 "Set on": _day(set_at),
             } for goal, set_at in store.history_goals(person.id, pairing.id, lo, hi, limit=PAGE, offset=offset)]),
@@ -223,7 +225,7 @@ else:
         offset = _pager("Feedback", feedback_total, f"history:{pairing.id}:feedback_page")
         names = {"mentee": f"{pairing.mentee_name} → {pairing.pal_name}", "pal": f"{pairing.pal_name} → {pairing.mentee_name}"}
         st.dataframe(
-            pd.DataFrame([{
+            pa.Table.from_pylist([{
                 "Date": _day(f["scheduled_at"]), "Who": names.get(f["direction"], "—"),
                 "Question": f["question"], "Answer": f["answer"],
             } for f in store.feedback_notes(person.id, pairing.id, lo, hi, limit=PAGE, offset=offset)]),

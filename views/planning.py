@@ -18,9 +18,10 @@ st.subheader("Goals")
 widgets.goal_list(person, pairing, session, prep=False)
 
 st.subheader("Agreed actions")
-for action in ui.store().session_actions(person.id, session.id):
+if agreed := ui.store().session_actions(person.id, session.id):
     with st.container(border=True):
-        widgets.action_row(person, pairing, session, action, editable=True)
+        for action in agreed:
+            widgets.action_row(person, pairing, session, action, editable=True)
 plus_one = session.rating_plus_one if runner.prep_visible(person, pairing, session) else ""
 if plus_one.strip():
     st.button(

@@ -51,8 +51,8 @@ if pairing and not query:
     ids = [q.id for q in bank.in_section(section)]
     key = f"questions:pins:{pairing.id}:{section}"
     mine = [qid for qid in ids if qid in pinned]
-    if st.session_state.get(key + ":loaded") != mine:  # pinned elsewhere (in a session) since
-        st.session_state[key] = st.session_state[key + ":loaded"] = mine
+    if ui.memo(key).get("loaded") != mine:  # pinned elsewhere (in a session) since
+        st.session_state[key] = ui.memo(key)["loaded"] = mine
     st.multiselect(
         "📌 Pinned — these come back every session", ids, key=key, on_change=_save_pins, args=(key, ids),
         format_func=lambda qid: bank.by_id(qid).text, placeholder="Pick questions to pin",

@@ -47,16 +47,18 @@ def header(person: Person, pairing: Pairing, session: Session, phase: Phase) -> 
     """Title, share-mode toggle, the pacing timer, and Previous/Next."""
     if target := st.session_state.pop("runner:go", None):
         st.switch_page(target, query_params=ui.session_params(session.id))
-    title_col, toggle_col = st.columns([3, 1.2])
-    title_col.title(PHASE_TITLES[phase])
-    title_col.caption(
+    # Rows are flex containers, not st.columns: one block instead of one per column,
+    # and these are drawn on every rerun of every session page.
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.title(PHASE_TITLES[phase])
+        st.button(
+            "Leave screen-share mode" if ui.share_mode() else "Screen-share mode",
+            key="runner:share", on_click=_toggle_share_mode, icon=":material/present_to_all:",
+            help="Large type, no sidebar, nothing private on screen.",
+        )
+    st.caption(
         f"Session of {ui.when(session.scheduled_at)} · {ui.plain(pairing.mentee_name)} (mentee) with "
         f"{ui.plain(pairing.pal_name)} (PAL)"
-    )
-    toggle_col.button(
-        "Leave screen-share mode" if ui.share_mode() else "Screen-share mode",
-        key="runner:share", on_click=_toggle_share_mode, icon=":material/present_to_all:",
-        help="Large type, no sidebar, nothing private on screen.",
     )
     if session.status == SessionStatus.COMPLETED:
         st.info("This session is completed. Its summary is on the **Summary** page.")
@@ -76,9 +78,9 @@ def _timer(person: Person, pairing: Pairing, session_id: int, phase: Phase) -> N
     if st.session_state.get("runner:token") != store.change_token(person.id, session_id):
         st.rerun(scope="app")
     clocks = pacing.pacing(session, pairing.session_minutes, ui.now())
-    # The five clocks as one Markdown table (name, time / budget, a bar): this redraws
-    # every 2 s on every open session page, and one element costs the server a fraction
-    # of the 6 columns × (text + progress bar) it replaced (7 elements instead of ~21).
+    # The five clocks and the total as one Markdown table (name, time / budget, a bar):
+    # this redraws every 2 s on every open session page, and one element costs the
+    # server a fraction of the columns of text and progress bars it replaced.
     heads, times, bars = [], [], []
     for clock in clocks.phases:
         mark = "▶ " if clock.phase == clocks.current and clocks.running else ""
@@ -86,22 +88,21 @@ def _timer(person: Person, pairing: Pairing, session_id: int, phase: Phase) -> N
         over = f" · **{pacing.mmss(clock.over_s)} over**" if clock.over_s else ""
         times.append(f"{pacing.mmss(clock.elapsed_s)} / {pacing.mmss(clock.budget_s)}{over}")
         bars.append(_bar(clock.elapsed_s / clock.budget_s if clock.budget_s else 0.0))
-    with st.container(border=True):
-        cols = st.columns([5, 1.3])
-        cols[0].markdown("\n".join("| " + " | ".join(row) + " |" for row in (heads, ["---"] * len(heads), times, bars)))
-        total_over = clocks.total_elapsed_s - clocks.total_budget_s
-        cols[1].markdown(
-            f"**Total** {pacing.mmss(clocks.total_elapsed_s)} / {pacing.mmss(clocks.total_budget_s)}"
-            + (f"  \n:red[{pacing.mmss(total_over)} over]" if total_over > 0 else "")
-        )
+    total_over = clocks.total_elapsed_s - clocks.total_budget_s
+    heads.append("**Total**")
+    times.append(f"{pacing.mmss(clocks.total_elapsed_s)} / {pacing.mmss(clocks.total_budget_s)}"
+                 + (f" · :red[**{pacing.mmss(total_over)} over**]" if total_over > 0 else ""))
+    bars.append("")
+    with st.container(border=True, horizontal=True, vertical_alignment="center"):
+        st.markdown("\n".join("| " + " | ".join(row) + " |" for row in (heads, ["---"] * len(heads), times, bars)))
         if session.status != SessionStatus.COMPLETED:
             if clocks.running:
-                cols[1].button("Pause", key="runner:pause", icon=":material/pause:",
-                               on_click=_set_timer, args=(person.id, session, pacing.pause))
+                st.button("Pause", key="runner:pause", icon=":material/pause:",
+                          on_click=_set_timer, args=(person.id, session, pacing.pause))
             else:
-                cols[1].button("Start" if not session.started_at else "Resume", key="runner:start",
-                               icon=":material/play_arrow:", type="primary",
-                               on_click=_set_timer, args=(person.id, session, pacing.start))
+                st.button("Start" if not session.started_at else "Resume", key="runner:start",
+                          icon=":material/play_arrow:", type="primary",
+                          on_click=_set_timer, args=(person.id, session, pacing.start))
 
 
 def _bar(fraction: float, cells: int = 10) -> str:
@@ -112,14 +113,16 @@ def _bar(fraction: float, cells: int = 10) -> str:
 
 def _phase_nav(person: Person, session: Session, phase: Phase) -> None:
     index = ORDER.index(phase)
-    prev_col, _, next_col = st.columns([1, 3, 1])
-    if index > 0:
-        before = ORDER[index - 1]
-        prev_col.button(f"← {PHASE_TITLES[before]}", key="runner:prev", on_click=_go, args=(person.id, session.id, before))
-    if index < len(ORDER) - 1:
-        after = ORDER[index + 1]
-        next_col.button(f"{PHASE_TITLES[after]} →", key="runner:next", type="primary",
-                        on_click=_go, args=(person.id, session.id, after))
+    with st.container(horizontal=True, horizontal_alignment="distribute"):
+        if index > 0:
+            before = ORDER[index - 1]
+            st.button(f"← {PHASE_TITLES[before]}", key="runner:prev", on_click=_go, args=(person.id, session.id, before))
+        else:
+            st.space()  # keeps Next on the right
+        if index < len(ORDER) - 1:
+            after = ORDER[index + 1]
+            st.button(f"{PHASE_TITLES[after]} →", key="runner:next", type="primary",
+                      on_click=_go, args=(person.id, session.id, after))
 
 
 # --- questions -----------------------------------------------------------------------
@@ -130,8 +133,8 @@ def _custom(pairing: Pairing, person: Person, section: str) -> list[Question]:
     return [custom_question(f"custom-{qid}", sec, text) for qid, sec, text in rows if sec == section]
 
 
-def _shuffle(key: str) -> None:
-    st.session_state[key] = st.session_state.get(key, 0) + 1
+def _shuffle(marks: dict) -> None:
+    marks["round"] = marks.get("round", 0) + 1
 
 
 def _pin(person_id: int, pairing_id: int, question_id: str, pinned: bool) -> None:
@@ -154,32 +157,33 @@ def questions_panel(person: Person, pairing: Pairing, session: Session, phase: P
     section = phase.value
     store = ui.store()
     pinned = store.pinned_questions(person.id, pairing.id)
-    shuffle_key = f"runner:shuffle:{section}"
+    shuffled = ui.memo(f"runner:shuffle:{section}")
+    shuffle_round = shuffled.get("round", 0)
     questions = suggest(
         [*ui.bank().in_section(section), *_custom(pairing, person, section)],
         n=n,
         last_seen=store.questions_last_seen(person.id, pairing.id, session.id),
         pinned=pinned,
-        seed=f"{session.id}:{st.session_state.get(shuffle_key, 0)}",
+        seed=f"{session.id}:{shuffle_round}",
     )
-    seen_key = f"runner:seen:{session.id}:{section}:{st.session_state.get(shuffle_key, 0)}"
-    if not st.session_state.get(seen_key) and session.status != SessionStatus.COMPLETED:
+    seen = shuffled.setdefault("seen", set())
+    if (session.id, shuffle_round) not in seen and session.status != SessionStatus.COMPLETED:
         store.mark_questions_seen(person.id, session.id, [q.id for q in questions if not q.custom])
-        st.session_state[seen_key] = True
-    head, shuffle = st.columns([4, 1])
-    head.subheader("Questions")
-    shuffle.button("Shuffle", key=f"runner:shuffle_btn:{section}", icon=":material/shuffle:",
-                   on_click=_shuffle, args=(shuffle_key,), help="Show other questions from the bank.")
+        seen.add((session.id, shuffle_round))
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.subheader("Questions")
+        st.button("Shuffle", key=f"runner:shuffle_btn:{section}", icon=":material/shuffle:",
+                  on_click=_shuffle, args=(shuffled,), help="Show other questions from the bank.")
     for question in questions:
         with st.container(border=True):
-            text_col, pin_col = st.columns([6, 1])
-            text_col.markdown(f"**{ui.plain(question.text)}**")
             is_pinned = question.id in pinned
-            pin_col.button(
-                "Unpin" if is_pinned else "Pin", key=f"runner:pin:{section}:{question.id}",
-                icon=":material/push_pin:", on_click=_pin, args=(person.id, pairing.id, question.id, not is_pinned),
-                help="Pinned questions come back every session.",
-            )
+            with st.container(horizontal=True, vertical_alignment="center"):
+                st.markdown(f"**{ui.plain(question.text)}**")
+                st.button(
+                    "Unpin" if is_pinned else "Pin", key=f"runner:pin:{section}:{question.id}",
+                    icon=":material/push_pin:", on_click=_pin, args=(person.id, pairing.id, question.id, not is_pinned),
+                    help="Pinned questions come back every session.",
+                )
             ui.note_field(person, session, notes, phase, question.id, "Notes", height=90, question_text=question.text)
             follow_ups(question, session, notes, phase)
     if not ui.share_mode():
@@ -196,10 +200,10 @@ def follow_ups(question: Question, session: Session, notes: dict, phase: Phase) 
     request = (phase.value, question.text, note.body if note else "")
     if st.button("Follow-up questions", key=key + ":btn", icon=":material/lightbulb:", type="tertiary"):
         with st.spinner("Thinking of follow-up questions…"):
-            st.session_state[key] = ui.assistant().follow_ups(*request, bank_follow_ups=question.follow_ups)
+            ui.memo(key)["suggestions"] = ui.assistant().follow_ups(*request, bank_follow_ups=question.follow_ups)
     if not ui.share_mode():
         ui.what_will_be_sent("follow_ups", *request, bank_follow_ups=question.follow_ups)
-    if suggestions := st.session_state.get(key):
+    if suggestions := ui.memo(key).get("suggestions"):
         ui.show_suggestions(suggestions)
 
 

@@ -35,37 +35,36 @@ if session.status != SessionStatus.COMPLETED:
 
 def _loaded(body: str, version: int) -> None:
     st.session_state[KEY] = body
-    st.session_state[KEY + ":v"] = version
-    st.session_state[KEY + ":loaded"] = body
+    ui.memo(KEY).update(v=version, loaded=body)
 
 
 @ui.signed_in_only
 def _save() -> None:
     mine = st.session_state.get(KEY, "")
-    if mine == st.session_state.get(KEY + ":loaded"):
+    if mine == ui.memo(KEY).get("loaded"):
         return  # nothing new: leaving the box and pressing Save both land here
     current = store.summary(person.id, session.id)
     try:
         saved = store.save_summary(
             person.id, session.id, mine, source=current.source if current else "offline",
-            expected_version=st.session_state.get(KEY + ":v"),
+            expected_version=ui.memo(KEY).get("v"),
         )
     except StaleWrite as conflict:
         _loaded(conflict.current, conflict.version)
-        st.session_state[KEY + ":conflict"] = (mine, str(conflict))
+        ui.memo(KEY)["conflict"] = (mine, str(conflict))
         return
     except (StoreError, ValueError) as error:
-        st.session_state[KEY + ":error"] = str(error)
+        ui.memo(KEY)["error"] = str(error)
         return
     _loaded(saved.body, saved.version)
-    st.session_state.pop(KEY + ":error", None)
+    ui.memo(KEY).pop("error", None)
     st.session_state["ui:flash"] = "Summary saved."
 
 
 def _keep_mine(mine: str) -> None:
     """Save this person's text over the newer version they have now seen."""
     st.session_state[KEY] = mine
-    st.session_state.pop(KEY + ":conflict", None)
+    ui.memo(KEY).pop("conflict", None)
     _save()
 
 
@@ -84,7 +83,7 @@ def _agree(version: int) -> None:
 def _redraft() -> None:
     try:
         saved, drafted = summary.redraft(store, ui.assistant(), person.id, session.id,
-                                         st.session_state.get(KEY + ":v") or 1, tz)
+                                         ui.memo(KEY).get("v") or 1, tz)
     except StaleWrite as conflict:
         _loaded(conflict.current, conflict.version)
         st.session_state["ui:flash_error"] = f"{conflict.by_name} changed the summary first: their version is shown. Redraft again if you still want to."
@@ -93,7 +92,7 @@ def _redraft() -> None:
         st.session_state["ui:flash_error"] = str(error)
         return
     _loaded(saved.body, saved.version)
-    st.session_state[KEY + ":notice"] = (drafted.source, drafted.notice)
+    ui.memo(KEY)["notice"] = (drafted.source, drafted.notice)
     st.session_state["ui:flash"] = "Summary redrafted; the earlier text is kept in the revisions."
 
 
@@ -104,7 +103,7 @@ def _draft() -> None:
     except (StoreError, ValueError) as error:
         st.session_state["ui:flash_error"] = str(error)
         return
-    st.session_state[KEY + ":notice"] = (drafted.source, drafted.notice)
+    ui.memo(KEY)["notice"] = (drafted.source, drafted.notice)
 
 
 # --- safe rendering of Markdown that people wrote ------------------------------------------
@@ -160,13 +159,12 @@ if stored is None:
     st.button("Draft the summary", type="primary", key="summary:draft", icon=":material/edit_document:", on_click=_draft)
     st.stop()
 
-loaded = st.session_state.get(KEY + ":loaded")
-if KEY not in st.session_state or (stored.version != st.session_state.get(KEY + ":v")
-                                   and st.session_state[KEY] == loaded):
+marks = ui.memo(KEY)
+if KEY not in st.session_state or (stored.version != marks.get("v") and st.session_state[KEY] == marks.get("loaded")):
     _loaded(stored.body, stored.version)
 
 facts = summary.gather(store, person.id, session.id, tz)
-source, notice = st.session_state.pop(KEY + ":notice", (stored.source, None))
+source, notice = marks.pop("notice", (stored.source, None))
 ui.source_caption(source, notice)
 st.caption(f"Version {stored.version} · last edited by {ui.plain(stored.edited_by_name or 'someone')} on "
            f"{ui.when(stored.edited_at)}")

@@ -17,7 +17,7 @@ import streamlit as st
 
 from pal_core import auth
 from pal_core.assist import Assistant
-from pal_core.config import LLMSettings, Settings, _secrets_files, load_settings
+from pal_core.config import ENV_NAMES, LLMSettings, Settings, _secrets_files, load_settings
 from pal_core.models import Pairing, Person, Phase, Session, Visibility
 from pal_core.store import DatabaseUnreadable, NotFound, StaleWrite, Store, StoreError
 from pal_core.questions import QuestionBank, load_bank
@@ -52,11 +52,10 @@ def _secrets_stamp() -> tuple:
 
 
 def current_settings() -> Settings:
-    """load_settings(), read again only when what it reads changes (PAL_*/OPENAI_*
+    """load_settings(), read again only when what it reads changes (its environment
     variables, the secrets files). store() and assistant() ask for it many times a
     rerun, and a fresh read (environment copy, two file probes) cost about 1 ms."""
-    env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(("PAL_", "OPENAI_"))))
-    return _settings((env, _secrets_stamp()))
+    return _settings((tuple(os.environ.get(name) for name in ENV_NAMES), _secrets_stamp()))
 
 
 @st.cache_resource(show_spinner=False)
@@ -365,14 +364,25 @@ def signed_in_only(callback: Callable[..., None]) -> Callable[..., None]:
     return guarded
 
 
+MEMO = "ui:memo"
+
+
+def memo(key: str) -> dict:
+    """What a page remembers beside widget `key` (the text it loaded, its version, a
+    clash to show...), all under ONE session-state entry. Streamlit 1.67 copies every
+    session-state entry each time it draws a text box or select box, so one entry per
+    such fact made a page cost (entries × boxes), growing with every page visited."""
+    return st.session_state.setdefault(MEMO, {}).setdefault(key, {})
+
+
 def unsaved_after_restart(key: str, stored: object) -> bool:
     """Whether widget `key`, drawn for the first time in this server session, came with
     a value from the browser other than `stored`. That happens after a server restart:
     the browser hands the values it shows to the new session without any on_change, and
     the old session may have died before saving them."""
-    marker = key + ":drawn"
-    first = marker not in st.session_state
-    st.session_state[marker] = True
+    marks = memo(key)
+    first = "drawn" not in marks
+    marks["drawn"] = True
     return first and key in st.session_state and st.session_state[key] != stored
 
 
@@ -415,10 +425,10 @@ def _note_key(session_id: int, phase: Phase, slot: str, visibility: Visibility) 
 @signed_in_only
 def _save_note(person_id: int, session_id: int, phase: Phase, slot: str, visibility: Visibility, question: str) -> None:
     key = _note_key(session_id, phase, slot, visibility)
-    mine = st.session_state[key]
-    expected = st.session_state.get(key + ":v")
-    seen = st.session_state.get(key + ":seen", expected)
-    if seen != expected and st.session_state.get(key + ":loaded", "") in mine:
+    mine, marks = st.session_state[key], memo(key)
+    expected = marks.get("v")
+    seen = marks.get("seen", expected)
+    if seen != expected and marks.get("loaded", "") in mine:
         expected = seen  # the other person's newer text is all still in mine: nothing is lost
     try:
         note = store().save_note(
@@ -426,26 +436,23 @@ def _save_note(person_id: int, session_id: int, phase: Phase, slot: str, visibil
             question_text=question, expected_version=expected,
         )
     except StaleWrite as conflict:
-        st.session_state[key] = conflict.current
-        st.session_state[key + ":v"] = conflict.version
-        st.session_state[key + ":loaded"] = conflict.current
-        st.session_state.pop(key + ":seen", None)
-        st.session_state[key + ":conflict"] = (mine, str(conflict))
+        st.session_state[key] = marks["loaded"] = conflict.current
+        marks["v"] = conflict.version
+        marks.pop("seen", None)
+        marks["conflict"] = (mine, str(conflict))
         return
     except (StoreError, ValueError) as error:
-        st.session_state[key + ":error"] = _message(error)
+        marks["error"] = _message(error)
         return
-    st.session_state[key + ":v"] = note.version
-    st.session_state[key + ":loaded"] = note.body
-    st.session_state.pop(key + ":seen", None)
-    st.session_state.pop(key + ":error", None)
-    st.session_state.pop(key + ":conflict", None)  # merged by hand: the old clash is settled
+    marks.update(v=note.version, loaded=note.body)
+    for stale in ("seen", "error", "conflict"):  # a clash merged by hand is settled too
+        marks.pop(stale, None)
 
 
 def _keep_mine(key: str, save_args: tuple, mine: str) -> None:
     """Save this person's text over the newer version they have now seen."""
     st.session_state[key] = mine
-    st.session_state.pop(key + ":conflict", None)
+    memo(key).pop("conflict", None)
     _save_note(*save_args)
 
 
@@ -467,24 +474,23 @@ def note_field(
     key = _note_key(session.id, phase, slot, visibility)
     stored = notes.get((phase.value, slot, visibility.value))
     stored_body, stored_version = (stored.body, stored.version) if stored else ("", None)
-    loaded = st.session_state.get(key + ":loaded")
+    marks = memo(key)
+    loaded = marks.get("loaded")
     if key not in st.session_state or loaded is None:
         if key in st.session_state and st.session_state[key] != stored_body:
             # A new server session (the server restarted) was handed the browser's text,
             # which the old one may not have saved: offer it beside the stored text.
-            st.session_state[key + ":conflict"] = (
+            marks["conflict"] = (
                 st.session_state[key], "The connection dropped while this box was being saved: the saved text "
                 "is in the box now. Keep yours if it is the one you want.")
         st.session_state[key] = stored_body
-        st.session_state[key + ":v"] = stored_version
-        st.session_state[key + ":loaded"] = stored_body
-    elif stored_version != st.session_state.get(key + ":v") and st.session_state[key] == loaded:
+        marks.update(v=stored_version, loaded=stored_body)
+    elif stored_version != marks.get("v") and st.session_state[key] == loaded:
         # The other person saved: show their text, but only as "seen". The browser keeps
         # text still being typed (not yet committed) instead of it, and saving that must
         # clash rather than replace theirs unseen (see _save_note).
         st.session_state[key] = stored_body
-        st.session_state[key + ":loaded"] = stored_body
-        st.session_state[key + ":seen"] = stored_version
+        marks.update(loaded=stored_body, seen=stored_version)
     if visibility == Visibility.PRIVATE:
         label = f"🔒 {label} (private — only you see this)"
     save_args = (person.id, session.id, phase, slot, visibility, question_text or label)
@@ -499,10 +505,11 @@ def note_field(
 def save_problems(key: str, keep_mine: Callable[[str], None], merge_hint: str) -> None:
     """Under an autosaved box: the save's error, or a clash with a newer version (the
     person's own text beside it, to keep or drop). `keep_mine(text)` saves the person's
-    text over the newer one."""
-    if error := st.session_state.get(key + ":error"):
+    text over the newer one. Both live in memo(key)."""
+    marks = memo(key)
+    if error := marks.get("error"):
         st.error(error)
-    if conflict := st.session_state.get(key + ":conflict"):
+    if conflict := marks.get("conflict"):
         mine, message = conflict
         with st.container(border=True):
             st.warning(message, icon=":material/merge:")
@@ -510,7 +517,7 @@ def save_problems(key: str, keep_mine: Callable[[str], None], merge_hint: str) -
             st.code(mine, language=None, wrap_lines=True)
             left, right = st.columns(2)
             left.button("Save my text instead", key=key + ":keep", on_click=keep_mine, args=(mine,), help=merge_hint)
-            right.button("Keep their version", key=key + ":drop", on_click=st.session_state.pop, args=(key + ":conflict", None))
+            right.button("Keep their version", key=key + ":drop", on_click=marks.pop, args=("conflict", None))
 
 
 def notes_by_slot(person: Person, session: Session, phase: Phase | None = None) -> dict:

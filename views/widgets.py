@@ -141,7 +141,7 @@ def rating_fields(person: Person, session: Session, *, editable: bool = True) ->
 
 def _action_status(person_id: int, action_id: int, session_id: int, key: str) -> None:
     status = st.session_state[key]
-    blocker = st.session_state.get(key + ":blocker", "")
+    blocker = st.session_state.get(key + ":blocker", ui.memo(key).get("blocker", ""))
     if status == ActionStatus.BLOCKED and not blocker.strip():
         return  # saved once the reason is typed
     ui.attempt(lambda: ui.store().update_action_status(person_id, action_id, status, blocker=blocker, session_id=session_id))
@@ -155,23 +155,29 @@ def _describe(action: ActionItem, pairing: Pairing) -> str:
     return f"{ui.plain(action.text)} — *{ui.plain(owner)}{due}*{overdue}"
 
 
-def action_row(person: Person, pairing: Pairing, session: Session, action: ActionItem, *, editable: bool) -> None:
+def action_row(person: Person, pairing: Pairing, session: Session, action: ActionItem, *, editable: bool,
+               history: str = "") -> None:
+    """One action: what, who, due and its status history in one Markdown block, then
+    its status picker (a few elements, not a grid of columns: pages list many actions)."""
     key = f"action:{session.id}:{action.id}:status"
-    if key not in st.session_state or st.session_state.get(key + ":seen") != action.version:
+    marks = ui.memo(key)
+    if key not in st.session_state or marks.get("seen") != action.version:
         st.session_state[key] = action.status
-        st.session_state[key + ":blocker"] = action.blocker
-        st.session_state[key + ":seen"] = action.version
-    text_col, status_col = st.columns([3, 1])
-    text_col.markdown(_describe(action, pairing))
+        st.session_state.pop(key + ":blocker", None)  # drawn again from the stored reason
+        marks.update(seen=action.version, blocker=action.blocker)
+    status = "" if editable else f" · **{STATUS_LABELS[action.status]}**"
+    st.markdown(_describe(action, pairing) + status + (f"  \n:small[:gray[{history}]]" if history else ""))
     if not editable:
-        status_col.markdown(STATUS_LABELS[action.status])
         return
-    status_col.selectbox(
+    # One click sets a status, all five in view; `required` keeps a second click on the
+    # chosen one from clearing it.
+    st.segmented_control(
         "Status", list(ActionStatus), key=key, format_func=STATUS_LABELS.get, label_visibility="collapsed",
-        on_change=_action_status, args=(person.id, action.id, session.id, key),
+        required=True, on_change=_action_status, args=(person.id, action.id, session.id, key),
     )
     if st.session_state[key] == ActionStatus.BLOCKED:
-        text_col.text_input(
+        st.session_state.setdefault(key + ":blocker", marks["blocker"])
+        st.text_input(
             "What is blocking it?", key=key + ":blocker", max_chars=500,
             on_change=_action_status, args=(person.id, action.id, session.id, key),
         )
@@ -191,16 +197,14 @@ def action_updates(person: Person, pairing: Pairing, session: Session, *, editab
         st.caption("No open action points from earlier sessions.")
         return
     history = store.action_history(person.id, [a.id for a in actions])
-    for action in actions:
-        with st.container(border=True):
-            action_row(person, pairing, session, action, editable=editable)
-            events = history.get(action.id, [])
-            if events:
-                st.caption(" → ".join(
-                    f"{e.at.astimezone(ui.local_tz()):%d %b}: {STATUS_LABELS[e.status]}"
-                    + (f" ({ui.plain(e.note)})" if e.note and e.note != "agreed" else "")
-                    for e in events
-                ))
+    tz = ui.local_tz()
+    with st.container(border=True):
+        for action in actions:
+            action_row(person, pairing, session, action, editable=editable, history=" → ".join(
+                f"{e.at.astimezone(tz):%d %b}: {STATUS_LABELS[e.status]}"
+                + (f" ({ui.plain(e.note)})" if e.note and e.note != "agreed" else "")
+                for e in history.get(action.id, [])
+            ))
 
 
 def _add_action(person_id: int, session_id: int, prefix: str) -> None:
@@ -272,7 +276,7 @@ def _accept_rewrite(key: str, save: Callable[[str], object], done: str) -> None:
 
 
 def _dismiss_rewrite(key: str) -> None:
-    st.session_state.pop(key, None)
+    ui.memo(key).pop("rewrite", None)
     st.session_state.pop(key + ":edit", None)
 
 
@@ -282,11 +286,11 @@ def smart_coach(key: str, text: str, kpis: list[str], save: Callable[[str], obje
     smart_panel(smart.assess(text, kpis))
     if st.button("Suggest a SMART rewrite", key=key + ":btn", icon=":material/auto_fix_high:", type="tertiary"):
         with st.spinner("Drafting a SMART version…"):
-            st.session_state[key] = ui.assistant().rewrite_goal(text, kpis)
+            ui.memo(key)["rewrite"] = ui.assistant().rewrite_goal(text, kpis)
         st.session_state.pop(key + ":edit", None)
     if not ui.share_mode():
         ui.what_will_be_sent("rewrite_goal", text, kpis)
-    if rewrite := st.session_state.get(key):
+    if rewrite := ui.memo(key).get("rewrite"):
         ui.source_caption(rewrite.source, rewrite.notice)
         st.session_state.setdefault(key + ":edit", rewrite.text)
         st.text_area("Suggested rewrite — fill in the [placeholders], then accept", key=key + ":edit", height=80)
