@@ -40,6 +40,7 @@ from pal_core.assist import OFFLINE
 from pal_core.models import ActionStatus, AgendaKind, NewAction, NewSession, Phase, RatingInput, Role
 from pal_core.questions import DEFAULT_BANK_FOLDER, load_bank
 from pal_core.store import Store
+from test_views_session import open_sections
 from views import ui
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -154,7 +155,7 @@ def open_page(person, page: str, session_id: int | None = None) -> AppTest:
         at.switch_page(page)
     if session_id is not None:
         at.query_params["session"] = str(session_id)
-    return at.run()
+    return open_sections(at.run())
 
 
 def messages(at: AppTest) -> list[str]:

@@ -23,7 +23,8 @@ PAL_SECRET = "PALPRIVATE91bc"
 PREP_SECRET = "UNSHAREDPREP44d2"
 
 
-def open_page(person, page, session_id, **state):
+def open_page(person, page, session_id, *, closed: bool = False, **state):
+    """The page as `person` sees it with every section opened (unless `closed`)."""
     at = AppTest.from_file(APP, default_timeout=30)
     at.session_state["auth:person"] = person
     for key, value in state.items():
@@ -32,7 +33,22 @@ def open_page(person, page, session_id, **state):
     at.run()
     at.switch_page(page)
     at.query_params["session"] = str(session_id)
-    return at.run()
+    at.run()
+    return at if closed else open_sections(at)
+
+
+def open_sections(at: AppTest) -> AppTest:
+    """Open every closed lazy expander (ui.lazy_expander: its content is drawn only while
+    open), as a person clicking each would, until none is left closed."""
+    for _ in range(3):  # an open section can hold another
+        closed = [e.proto.id.split("-", 2)[2] for e in at.expander if e.proto.id and not at.session_state[
+            e.proto.id.split("-", 2)[2]]]
+        if not closed:
+            break
+        for key in closed:
+            at.session_state[key] = True
+        at.run()
+    return at
 
 
 def page_text(at) -> str:
@@ -152,6 +168,22 @@ def test_bad_input_is_shown_as_text_and_saved_intact(pair):
     assert stored == ["<img src=x onerror=alert(1)>", "[click](javascript:alert(1))", "שלום 👋🏽 " + "x" * 400]
 
 
+def test_closed_sections_draw_nothing_until_opened(pair):
+    """Private notes and the own-question form are in sections drawn only while open
+    (ui.lazy_expander): closed, nothing of them reaches the browser. The opening's
+    check-in is open while the session is in its opening phase."""
+    store, ana, ben, pairing, session = pair
+    store.save_note(ben.id, session.id, Phase.REFLECTION, "private", PAL_SECRET, visibility=Visibility.PRIVATE, expected_version=None)
+    store.save_note(ana.id, session.id, Phase.OPENING, "opening:checkin", "CHECKIN42", expected_version=None)
+    at = open_page(ben, "views/reflection.py", session.id, closed=True)
+    keys = {w.key for w in [*at.text_area, *at.text_input]}
+    assert PAL_SECRET not in page_text(at) and "CHECKIN42" in page_text(at)
+    assert not {k for k in keys if k.startswith("runner:new_question") or k.endswith(":private:private")}
+    opened = open_sections(at)
+    assert PAL_SECRET in page_text(opened)
+    assert any(w.key.startswith("runner:new_question") for w in opened.text_input)
+
+
 def test_screen_share_mode_survives_a_reload_through_the_url(pair):
     store, ana, ben, pairing, session = pair
     store.save_note(ben.id, session.id, Phase.REFLECTION, "private", PAL_SECRET, visibility=Visibility.PRIVATE, expected_version=None)
@@ -172,7 +204,7 @@ def test_screen_share_mode_survives_a_reload_through_the_url(pair):
     assert PAL_SECRET not in page_text(reloaded)
     reloaded.button(key="runner:share").click().run()
     assert "share" not in reloaded.query_params
-    assert PAL_SECRET in page_text(reloaded)
+    assert PAL_SECRET in page_text(open_sections(reloaded))
 
 
 def test_rating_is_saved_and_a_second_click_on_the_chosen_number_keeps_it(pair):

@@ -62,7 +62,7 @@ if session.status == SessionStatus.COMPLETED:
                  query_params={"session": str(session.id)})
     st.stop()
 if not ui.share_mode() and ui.assistant().enabled:
-    ui.what_will_be_sent("draft_summary", summary.gather(store, person.id, session.id))
+    ui.what_will_be_sent(f"closing:{session.id}:sent", "draft_summary", summary.gather(store, person.id, session.id))
 if st.button("Complete session and draft the summary", type="primary", key="closing:complete", icon=":material/task_alt:"):
     day, time = st.session_state[f"closing:{session.id}:day"], st.session_state[f"closing:{session.id}:time"]
     next_at = dt.datetime.combine(day, time, tzinfo=ui.local_tz())

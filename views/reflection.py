@@ -13,12 +13,16 @@ notes = ui.notes_by_slot(person, session)
 is_mentee = pairing.role_of(person.id) == Role.MENTEE
 show_prep = runner.prep_visible(person, pairing, session)
 
-with st.expander("Opening — agenda and check-in", expanded=session.current_phase == Phase.OPENING):
-    if show_prep:
-        widgets.agenda_readout(store.agenda(person.id, session.id))
-    else:
-        runner.prep_not_shared(person, pairing, session)
-    ui.note_field(person, session, notes, Phase.OPENING, "opening:checkin", "Check-in: anything to know before we start?", height=70)
+opening = ui.lazy_expander("Opening — agenda and check-in", f"reflection:opening:{session.id}",
+                           expanded=session.current_phase == Phase.OPENING)
+if opening.open:
+    with opening:
+        if show_prep:
+            widgets.agenda_readout(store.agenda(person.id, session.id))
+        else:
+            runner.prep_not_shared(person, pairing, session)
+        ui.note_field(person, session, notes, Phase.OPENING, "opening:checkin", "Check-in: anything to know before we start?",
+                      height=70)
 
 st.subheader("How are you doing, 1–10?")
 if show_prep:

@@ -187,10 +187,12 @@ def questions_panel(person: Person, pairing: Pairing, session: Session, phase: P
             ui.note_field(person, session, notes, phase, question.id, "Notes", height=90, question_text=question.text)
             follow_ups(question, session, notes, phase)
     if not ui.share_mode():
-        with st.expander("Add your own question"):
-            key = f"runner:new_question:{section}"
-            widgets.add_row(key, "Question", "It is kept for your pair and comes up like the others",
-                            _add_question, (person.id, pairing.id, section, key))
+        box = ui.lazy_expander("Add your own question", f"runner:add_question:{section}")
+        if box.open:
+            with box:
+                key = f"runner:new_question:{section}"
+                widgets.add_row(key, "Question", "It is kept for your pair and comes up like the others",
+                                _add_question, (person.id, pairing.id, section, key))
 
 
 def follow_ups(question: Question, session: Session, notes: dict, phase: Phase) -> None:
@@ -202,7 +204,7 @@ def follow_ups(question: Question, session: Session, notes: dict, phase: Phase) 
         with st.spinner("Thinking of follow-up questions…"):
             ui.memo(key)["suggestions"] = ui.assistant().follow_ups(*request, bank_follow_ups=question.follow_ups)
     if not ui.share_mode():
-        ui.what_will_be_sent("follow_ups", *request, bank_follow_ups=question.follow_ups)
+        ui.what_will_be_sent(key + ":sent", "follow_ups", *request, bank_follow_ups=question.follow_ups)
     if suggestions := ui.memo(key).get("suggestions"):
         ui.show_suggestions(suggestions)
 
@@ -233,5 +235,7 @@ def private_notes(person: Person, session: Session, notes: dict, phase: Phase) -
     """The person's own notes for this phase; not rendered at all in screen-share mode."""
     if ui.share_mode():
         return
-    with st.expander("My private notes"):
-        ui.note_field(person, session, notes, phase, "private", "Notes", visibility=Visibility.PRIVATE)
+    box = ui.lazy_expander("My private notes", f"runner:private:{phase.value}")
+    if box.open:
+        with box:
+            ui.note_field(person, session, notes, phase, "private", "Notes", visibility=Visibility.PRIVATE)

@@ -183,7 +183,7 @@ with edit_col:
         "Redraft from the session", key="summary:redraft", icon=":material/refresh:", on_click=_redraft,
         help="Writes a fresh draft from the session's shared notes, rating and actions. The current text stays in the revisions.",
     )
-    ui.what_will_be_sent("draft_summary", facts)  # the redraft sends these shared facts, nothing else
+    ui.what_will_be_sent(f"summary:{session.id}:sent", "draft_summary", facts)  # the redraft sends these shared facts, nothing else
 with preview_col:
     st.markdown("**Preview**")
     with st.container(border=True):

@@ -115,11 +115,20 @@ def source_caption(source: str, notice: str | None) -> None:
         st.warning(notice, icon=":material/cloud_off:")
 
 
-def what_will_be_sent(feature: str, *args, **kwargs) -> None:
+def lazy_expander(label: str, key: str, *, expanded: bool = False):
+    """An expander whose content a page draws only while it is open (`if box.open:
+    with box: ...`). Opening or closing it reruns the page; closed, it costs a rerun
+    next to nothing, where a plain expander's hidden content is built on every rerun."""
+    return st.expander(label, expanded=expanded, key=key, on_change="rerun")
+
+
+def what_will_be_sent(key: str, feature: str, *args, **kwargs) -> None:
     """Before anything goes to the AI, the exact text can be read (private notes never are)."""
     if assistant().enabled:
-        with st.expander("What will be sent to the AI"):
-            st.code(assistant().preview_request(feature, *args, **kwargs), language=None, wrap_lines=True)
+        box = lazy_expander("What will be sent to the AI", key)
+        if box.open:
+            with box:
+                st.code(assistant().preview_request(feature, *args, **kwargs), language=None, wrap_lines=True)
 
 
 def show_suggestions(suggestions) -> None:

@@ -45,9 +45,9 @@ def add_row(key: str, label: str, hint: str, on_add, args: tuple) -> None:
     """A one-line input with an Add button; Enter adds too. The text is cleared only
     once it is saved, so a refused entry stays in the box to fix."""
     with st.form(key + ":form", border=False, enter_to_submit=True):
-        text_col, add_col = st.columns([9, 2], vertical_alignment="bottom")
-        text_col.text_input(label, key=key, max_chars=500, placeholder=hint)
-        add_col.form_submit_button("Add", on_click=on_add, args=args)
+        with st.container(horizontal=True, vertical_alignment="bottom"):
+            st.text_input(label, key=key, max_chars=500, placeholder=hint)
+            st.form_submit_button("Add", on_click=on_add, args=args)
 
 
 # --- agenda --------------------------------------------------------------------------
@@ -71,13 +71,14 @@ def agenda_list(person: Person, session: Session, items: list[AgendaItem], kind:
             _edit_item(person.id, item.id, key)  # what the browser shows is what is stored
         elif key not in st.session_state:
             st.session_state[key] = item.text
-        text_col, up, down, remove = st.columns([8, 1, 1, 1], vertical_alignment="bottom")
-        text_col.text_input(f"Point {index + 1}", key=key, max_chars=500, on_change=_edit_item, args=(person.id, item.id, key))
-        up.button("↑", key=key + ":up", disabled=index == 0, help="Move up",
-                  on_click=ui.attempt, args=(lambda i=item.id: store.move_agenda_item(person.id, i, -1),))
-        down.button("↓", key=key + ":down", disabled=index == len(items) - 1, help="Move down",
-                    on_click=ui.attempt, args=(lambda i=item.id: store.move_agenda_item(person.id, i, 1),))
-        remove.button("✕", key=key + ":del", help="Remove",
+        # A flex row, not st.columns: one block instead of five, for every point.
+        with st.container(horizontal=True, vertical_alignment="bottom"):
+            st.text_input(f"Point {index + 1}", key=key, max_chars=500, on_change=_edit_item, args=(person.id, item.id, key))
+            st.button("↑", key=key + ":up", disabled=index == 0, help="Move up",
+                      on_click=ui.attempt, args=(lambda i=item.id: store.move_agenda_item(person.id, i, -1),))
+            st.button("↓", key=key + ":down", disabled=index == len(items) - 1, help="Move down",
+                      on_click=ui.attempt, args=(lambda i=item.id: store.move_agenda_item(person.id, i, 1),))
+            st.button("✕", key=key + ":del", help="Remove",
                       on_click=ui.attempt, args=(lambda i=item.id: store.delete_agenda_item(person.id, i),))
     add_key = f"agenda:new:{session.id}:{kind.value}"
     add_row(add_key, "Add a point", hint, _add_item, (person.id, session.id, kind, add_key))
@@ -155,22 +156,15 @@ def _describe(action: ActionItem, pairing: Pairing) -> str:
     return f"{ui.plain(action.text)} — *{ui.plain(owner)}{due}*{overdue}"
 
 
-def action_row(person: Person, pairing: Pairing, session: Session, action: ActionItem, *, editable: bool,
-               history: str = "") -> None:
-    """One action: what, who, due and its status history in one Markdown block, then
-    its status picker (a few elements, not a grid of columns: pages list many actions)."""
+def _status_editor(person: Person, session: Session, action: ActionItem) -> None:
+    """The action's status as five buttons (one click sets it; `required` keeps a second
+    click on the chosen one from clearing it), and the reason when it is blocked."""
     key = f"action:{session.id}:{action.id}:status"
     marks = ui.memo(key)
     if key not in st.session_state or marks.get("seen") != action.version:
         st.session_state[key] = action.status
         st.session_state.pop(key + ":blocker", None)  # drawn again from the stored reason
         marks.update(seen=action.version, blocker=action.blocker)
-    status = "" if editable else f" · **{STATUS_LABELS[action.status]}**"
-    st.markdown(_describe(action, pairing) + status + (f"  \n:small[:gray[{history}]]" if history else ""))
-    if not editable:
-        return
-    # One click sets a status, all five in view; `required` keeps a second click on the
-    # chosen one from clearing it.
     st.segmented_control(
         "Status", list(ActionStatus), key=key, format_func=STATUS_LABELS.get, label_visibility="collapsed",
         required=True, on_change=_action_status, args=(person.id, action.id, session.id, key),
@@ -181,16 +175,29 @@ def action_row(person: Person, pairing: Pairing, session: Session, action: Actio
             "What is blocking it?", key=key + ":blocker", max_chars=500,
             on_change=_action_status, args=(person.id, action.id, session.id, key),
         )
+
+
+def action_row(person: Person, pairing: Pairing, session: Session, action: ActionItem, *, editable: bool) -> None:
+    """An action agreed in this session: what, who and due, its status, its SMART check."""
+    st.markdown(_describe(action, pairing) + ("" if editable else f" · **{STATUS_LABELS[action.status]}**"))
+    if not editable:
+        return
+    _status_editor(person, session, action)
     if action.from_session_id == session.id and not ui.share_mode():
         def save(text: str, a: ActionItem = action) -> ActionItem:
             return ui.store().edit_action(person.id, a.id, NewAction(text=text, owner=a.owner, due_date=a.due_date))
 
-        with st.expander("SMART check"):
-            smart_coach(f"action:{action.id}:rewrite", action.text, ui.kpi_texts(person, pairing), save, "Action updated.")
+        box = ui.lazy_expander("SMART check", f"action:{action.id}:smart")
+        if box.open:
+            with box:
+                smart_coach(f"action:{action.id}:rewrite", action.text, ui.kpi_texts(person, pairing), save,
+                            "Action updated.")
 
 
 def action_updates(person: Person, pairing: Pairing, session: Session, *, editable: bool) -> None:
-    """Actions carried over from earlier sessions, with their history."""
+    """Actions carried over from earlier sessions with their status and history, as one
+    list, and one status editor for the action picked from it. (A status control per
+    action made this the costliest part of every rerun: pairings carry a dozen open.)"""
     store = ui.store()
     actions = store.carried_over_actions(person.id, session)
     if not actions:
@@ -198,13 +205,26 @@ def action_updates(person: Person, pairing: Pairing, session: Session, *, editab
         return
     history = store.action_history(person.id, [a.id for a in actions])
     tz = ui.local_tz()
+    lines = []
+    for action in actions:
+        steps = " → ".join(
+            f"{e.at.astimezone(tz):%d %b}: {STATUS_LABELS[e.status]}"
+            + (f" ({ui.plain(e.note)})" if e.note and e.note != "agreed" else "")
+            for e in history.get(action.id, [])
+        )
+        lines.append(f"- {_describe(action, pairing)} · **{STATUS_LABELS[action.status]}**"
+                     + (f"  \n  :small[:gray[{steps}]]" if steps else ""))
     with st.container(border=True):
-        for action in actions:
-            action_row(person, pairing, session, action, editable=editable, history=" → ".join(
-                f"{e.at.astimezone(tz):%d %b}: {STATUS_LABELS[e.status]}"
-                + (f" ({ui.plain(e.note)})" if e.note and e.note != "agreed" else "")
-                for e in history.get(action.id, [])
-            ))
+        st.markdown("\n".join(lines))
+        if not editable:
+            return
+        picked = actions[0]
+        if len(actions) > 1:
+            texts = {a.id: a.text for a in actions}
+            chosen = st.selectbox("Update the status of", list(texts), key=f"actions:{session.id}:pick",
+                                  format_func=lambda aid: texts[aid][:120])
+            picked = next(a for a in actions if a.id == chosen)
+        _status_editor(person, session, picked)
 
 
 def _add_action(person_id: int, session_id: int, prefix: str) -> None:
@@ -242,9 +262,9 @@ def _add_kpi(person_id: int, pairing_id: int, key: str) -> None:
 def kpi_list(person: Person, pairing: Pairing) -> None:
     store = ui.store()
     for kpi in store.kpis(person.id, pairing.id):
-        text_col, remove = st.columns([10, 1])
-        text_col.markdown(f"- {ui.plain(kpi.text)}")
-        remove.button("✕", key=f"kpi:{kpi.id}:del", help="Remove",
+        with st.container(horizontal=True, vertical_alignment="center"):
+            st.markdown(f"- {ui.plain(kpi.text)}")
+            st.button("✕", key=f"kpi:{kpi.id}:del", help="Remove",
                       on_click=ui.attempt, args=(lambda k=kpi.id: store.delete_kpi(person.id, k),))
     key = f"kpi:new:{pairing.id}"
     add_row(key, "Add a KPI or focus area", "e.g. Code review turnaround", _add_kpi, (person.id, pairing.id, key))
@@ -289,7 +309,7 @@ def smart_coach(key: str, text: str, kpis: list[str], save: Callable[[str], obje
             ui.memo(key)["rewrite"] = ui.assistant().rewrite_goal(text, kpis)
         st.session_state.pop(key + ":edit", None)
     if not ui.share_mode():
-        ui.what_will_be_sent("rewrite_goal", text, kpis)
+        ui.what_will_be_sent(key + ":sent", "rewrite_goal", text, kpis)
     if rewrite := ui.memo(key).get("rewrite"):
         ui.source_caption(rewrite.source, rewrite.notice)
         st.session_state.setdefault(key + ":edit", rewrite.text)
@@ -312,10 +332,10 @@ def goal_list(person: Person, pairing: Pairing, session: Session, *, prep: bool)
     kpis = ui.kpi_texts(person, pairing)
     for goal in store.goals(person.id, pairing.id, session_id=session.id):
         with st.container(border=True):
-            text_col, remove = st.columns([10, 1])
-            kpi = f" · KPI: {ui.plain(goal.kpi)}" if goal.kpi else ""
-            text_col.markdown(f"**{ui.plain(goal.text)}**{kpi}")
-            remove.button("✕", key=f"goal:{goal.id}:del", help="Remove goal",
+            with st.container(horizontal=True, vertical_alignment="center"):
+                kpi = f" · KPI: {ui.plain(goal.kpi)}" if goal.kpi else ""
+                st.markdown(f"**{ui.plain(goal.text)}**{kpi}")
+                st.button("✕", key=f"goal:{goal.id}:del", help="Remove goal",
                           on_click=ui.attempt, args=(lambda g=goal.id: store.delete_goal(person.id, g),))
             done_key = f"goal:{goal.id}:done"
             st.checkbox("Done", value=goal.done, key=done_key, on_change=ui.attempt, args=(

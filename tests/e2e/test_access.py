@@ -204,6 +204,11 @@ def test_private_notes_show_only_to_their_author(world, srv, new_context, browse
             continue
         visit(page, f"{srv.url}/{path.format(done=world.done, live=world.live, prep=world.prep)}")
         if own is not None:
+            # Private notes are drawn only once their section is opened (ui.lazy_expander).
+            closed = page.locator('[data-testid="stExpander"] details:not([open]) summary').filter(
+                has_text="My private notes")
+            if closed.count():
+                closed.click()
             expect(page.locator(APP)).to_contain_text("only you see this", timeout=SLOW_MS)
             wait_idle(page, SLOW_MS)
         text = page_text(page)

@@ -102,11 +102,20 @@ def report(found: dict[str, list[dict]]) -> str:
 
 
 def open_expanders(page: Page) -> None:
-    """Open every closed expander (no rerun: it happens in the browser)."""
+    """Open every closed expander and wait for what each holds: a lazy one
+    (ui.lazy_expander) reruns the page to draw its content, which may hold another."""
     closed = page.locator('[data-testid="stExpander"] details:not([open])')
-    for _ in range(closed.count()):
+    for _ in range(30):
+        if closed.count() == 0:
+            break
         closed.first.locator("summary").first.click()
     expect(closed).to_have_count(0)
+    details = page.locator('[data-testid="stExpanderDetails"]')
+    for index in range(details.count()):
+        expect(details.nth(index).locator('[data-testid="stElementContainer"]').first).to_be_attached(timeout=SLOW_MS)
+    wait_idle(page, SLOW_MS)
+    if closed.count():  # a drawn section held a closed one
+        open_expanders(page)
 
 
 def seed(db_path: Path, tag: str) -> dict:

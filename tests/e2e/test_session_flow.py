@@ -154,10 +154,10 @@ class Person:
         expect(self.key(key).locator("textarea, input").first).to_have_value(text)
 
     def open_expander(self, label: str) -> None:
-        """Expanders open in the browser alone (no rerun)."""
+        """Open an expander; a lazy one (ui.lazy_expander) reruns the page to draw its content."""
         summary = self.page.locator('[data-testid="stExpander"] summary').filter(has_text=label)
         if summary.locator("xpath=..").get_attribute("open") is None:
-            summary.click()
+            self.act(summary.click)
         expect(summary.locator("xpath=..")).to_have_attribute("open", "")
 
     def expect_text(self, text: str) -> None:
