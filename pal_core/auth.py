@@ -57,7 +57,15 @@ def verify_password(password: str, stored: str | None) -> bool:
 
 # A real hash to check against when the account does not exist, so both cases take
 # the same time and a timing difference can't tell whether an e-mail is registered.
-_DUMMY_HASH = hash_password(secrets.token_hex(8))
+# Made on first use, not at import: one scrypt is ~70 ms of every server start.
+_DUMMY_HASH: str | None = None
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = hash_password(secrets.token_hex(8))
+    return _DUMMY_HASH
 
 
 def password_problem(password: str, email: str = "") -> str | None:
@@ -113,7 +121,7 @@ def sign_in(store: Store, email: str, password: str, client: str = "unknown") ->
         minutes = int(THROTTLE_WINDOW.total_seconds() // 60)
         raise AuthError(f"Too many failed sign-ins. Wait {minutes} minutes, then try again.")
     found = store.credentials(email)
-    stored_hash = found[1] if found else _DUMMY_HASH
+    stored_hash = found[1] if found else _dummy_hash()
     if not verify_password(password, stored_hash) or found is None:
         store.record_login_failure([account_key, client_key])
         raise AuthError(WRONG_CREDENTIALS)

@@ -30,7 +30,7 @@ def _join() -> None:
     ui.attempt(lambda: store.accept_invite(person.id, st.session_state["home:code"]), "You are now paired.")
 
 
-with st.expander("Pair with someone", expanded=not store.pairings(person.id)):
+def _pair_with_someone() -> None:
     st.write(
         "One of you creates an invite code and sends it to the other, who enters it here. "
         "The code says who is the mentee and who is the PAL."
@@ -48,6 +48,12 @@ with st.expander("Pair with someone", expanded=not store.pairings(person.id)):
         with st.form("home:join_form", clear_on_submit=True):
             st.text_input("Invite code you received", key="home:code", max_chars=40, placeholder="ABCD-1234-EF56")
             st.form_submit_button("Join pairing", on_click=_join)
+
+
+pair_box = ui.lazy_expander("Pair with someone", "home:pair", expanded=not store.pairings(person.id))
+if pair_box.open:
+    with pair_box:
+        _pair_with_someone()
 
 pairing = ui.choose_pairing(person)
 if pairing is None:
@@ -101,17 +107,17 @@ def _open(session_id: int, target: str) -> None:
 
 
 for session in store.sessions(person.id, pairing.id, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE):
-    with st.container(border=True):
-        info, action = st.columns([3, 1])
+    # A bordered flex row: one block per session instead of four.
+    with st.container(border=True, horizontal=True, vertical_alignment="center"):
         rating = f" · rated {session.rating}/10" if session.rating else ""
-        info.markdown(f"**{ui.when(session.scheduled_at)}** — {STATUS_LABEL[session.status]}{rating}")
+        st.markdown(f"**{ui.when(session.scheduled_at)}** — {STATUS_LABEL[session.status]}{rating}")
         if session.status == SessionStatus.COMPLETED:
             target, label = "views/summary.py", "Summary"
         elif you == Role.MENTEE and session.status == SessionStatus.DRAFT:
             target, label = "views/prepare.py", "Prepare"
         else:
             target, label = "views/reflection.py", "Open"
-        action.button(label, key=f"home:open:{session.id}", on_click=_open, args=(session.id, target))
+        st.button(label, key=f"home:open:{session.id}", on_click=_open, args=(session.id, target))
 
 if target := st.session_state.pop("home:go", None):
     st.switch_page(target, query_params={"session": str(st.session_state["ctx:session_id"])})

@@ -293,6 +293,7 @@ def test_mentee_prepares_and_shares_and_the_pal_sees_nothing_before(server, new_
     mentee.open_expander("Opening")
     mentee.write(note_key(sid, "opening", "opening:checkin"), CHECKIN)
     mentee.reload()
+    mentee.open_expander("My private notes")  # a new browser session: the section starts closed
     mentee.expect_value(note_key(sid, "reflection", "private", "private"), MENTEE_PRIVATE)
     mentee.expect_value(note_key(sid, "opening", "opening:checkin"), CHECKIN)
     mentee.expect_value(f"rating:{sid}:why", RATING_WHY)
