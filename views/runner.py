@@ -175,17 +175,19 @@ def questions_panel(person: Person, pairing: Pairing, session: Session, phase: P
         st.button("Shuffle", key=f"runner:shuffle_btn:{section}", icon=":material/shuffle:",
                   on_click=_shuffle, args=(shuffled,), help="Show other questions from the bank.")
     for question in questions:
-        with st.container(border=True):
-            is_pinned = question.id in pinned
-            with st.container(horizontal=True, vertical_alignment="center"):
-                st.markdown(f"**{ui.plain(question.text)}**")
-                st.button(
-                    "Unpin" if is_pinned else "Pin", key=f"runner:pin:{section}:{question.id}",
-                    icon=":material/push_pin:", on_click=_pin, args=(person.id, pairing.id, question.id, not is_pinned),
-                    help="Pinned questions come back every session.",
-                )
-            ui.note_field(person, session, notes, phase, question.id, "Notes", height=90, question_text=question.text)
-            follow_ups(question, session, notes, phase)
+        # The question is its note box's label, its two buttons one row under it: the
+        # fewest elements for what each question needs (each costs every rerun).
+        ui.note_field(person, session, notes, phase, question.id, f"**{ui.plain(question.text)}**", height=90,
+                      question_text=question.text)
+        is_pinned = question.id in pinned
+        with st.container(horizontal=True):
+            st.button(
+                "Unpin" if is_pinned else "Pin", key=f"runner:pin:{section}:{question.id}", type="tertiary",
+                icon=":material/push_pin:", on_click=_pin, args=(person.id, pairing.id, question.id, not is_pinned),
+                help="Pinned questions come back every session.",
+            )
+            follow_up = _follow_up_button(question, session)
+        follow_ups(question, session, notes, phase, follow_up)
     if not ui.share_mode():
         box = ui.lazy_expander("Add your own question", f"runner:add_question:{section}")
         if box.open:
@@ -195,12 +197,18 @@ def questions_panel(person: Person, pairing: Pairing, session: Session, phase: P
                                 _add_question, (person.id, pairing.id, section, key))
 
 
-def follow_ups(question: Question, session: Session, notes: dict, phase: Phase) -> None:
-    """Follow-up questions from the bank and the answer so far (LLM when configured)."""
+def _follow_up_button(question: Question, session: Session) -> bool:
+    return st.button("Follow-up questions", key=f"runner:followups:{session.id}:{question.id}:btn",
+                     icon=":material/lightbulb:", type="tertiary")
+
+
+def follow_ups(question: Question, session: Session, notes: dict, phase: Phase, asked: bool) -> None:
+    """Follow-up questions from the bank and the answer so far (LLM when configured),
+    fetched when `asked` (its button was clicked)."""
     key = f"runner:followups:{session.id}:{question.id}"
     note = notes.get((phase.value, question.id, Visibility.SHARED.value))
     request = (phase.value, question.text, note.body if note else "")
-    if st.button("Follow-up questions", key=key + ":btn", icon=":material/lightbulb:", type="tertiary"):
+    if asked:
         with st.spinner("Thinking of follow-up questions…"):
             ui.memo(key)["suggestions"] = ui.assistant().follow_ups(*request, bank_follow_ups=question.follow_ups)
     if not ui.share_mode():
