@@ -110,7 +110,7 @@ for session in store.sessions(person.id, pairing.id, limit=PAGE_SIZE, offset=(pa
     # A bordered flex row: one block per session instead of four.
     with st.container(border=True, horizontal=True, vertical_alignment="center"):
         rating = f" · rated {session.rating}/10" if session.rating else ""
-        st.markdown(f"**{ui.when(session.scheduled_at)}** — {STATUS_LABEL[session.status]}{rating}")
+        st.markdown(f"**{ui.when(session.scheduled_at)}** — {STATUS_LABEL[session.status]}{rating}", width="stretch")
         if session.status == SessionStatus.COMPLETED:
             target, label = "views/summary.py", "Summary"
         elif you == Role.MENTEE and session.status == SessionStatus.DRAFT:

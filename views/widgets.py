@@ -263,7 +263,7 @@ def kpi_list(person: Person, pairing: Pairing) -> None:
     store = ui.store()
     for kpi in store.kpis(person.id, pairing.id):
         with st.container(horizontal=True, vertical_alignment="center"):
-            st.markdown(f"- {ui.plain(kpi.text)}")
+            st.markdown(f"- {ui.plain(kpi.text)}", width="stretch")
             st.button("✕", key=f"kpi:{kpi.id}:del", help="Remove",
                       on_click=ui.attempt, args=(lambda k=kpi.id: store.delete_kpi(person.id, k),))
     key = f"kpi:new:{pairing.id}"
@@ -334,7 +334,7 @@ def goal_list(person: Person, pairing: Pairing, session: Session, *, prep: bool)
         with st.container(border=True):
             with st.container(horizontal=True, vertical_alignment="center"):
                 kpi = f" · KPI: {ui.plain(goal.kpi)}" if goal.kpi else ""
-                st.markdown(f"**{ui.plain(goal.text)}**{kpi}")
+                st.markdown(f"**{ui.plain(goal.text)}**{kpi}", width="stretch")
                 st.button("✕", key=f"goal:{goal.id}:del", help="Remove goal",
                           on_click=ui.attempt, args=(lambda g=goal.id: store.delete_goal(person.id, g),))
             done_key = f"goal:{goal.id}:done"
