@@ -140,11 +140,11 @@ else:
             "Plus one": [p["plus_one"] for p in points],
         })
         latest = points[-1]["rating"]
-        m1, m2, m3 = st.columns(3)
-        m1.metric("Latest rating", f"{latest}/10",
-                  delta=latest - points[-2]["rating"] if len(points) > 1 else None, help="Change since the rating before")
-        m2.metric("Average in these dates", f"{sum(p['rating'] for p in points) / len(points):.1f}/10")
-        m3.metric("Ratings", len(points))
+        with st.container(horizontal=True):  # a flex row: one block, where columns are one per metric more
+            st.metric("Latest rating", f"{latest}/10", width="stretch",
+                      delta=latest - points[-2]["rating"] if len(points) > 1 else None, help="Change since the rating before")
+            st.metric("Average in these dates", f"{sum(p['rating'] for p in points) / len(points):.1f}/10", width="stretch")
+            st.metric("Ratings", len(points), width="stretch")
         # The Vega-Lite spec altair would build, written out: altair validates its spec
         # against the JSON schema on every rerun, which cost more than the page's queries.
         chart = {
@@ -174,12 +174,12 @@ else:
     st.subheader("Actions")
     stats = store.action_stats(person.id, pairing.id, lo, hi, today)
     overdue_total = store.count_overdue_actions(person.id, pairing.id, today)
-    a1, a2, a3, a4 = st.columns(4)
-    a1.metric("Agreed in these dates", stats["agreed"])
-    a2.metric("Completed", f"{stats['done'] / stats['agreed']:.0%}" if stats["agreed"] else "—",
-              help=f"{stats['done']} done, {stats['dropped']} dropped of {stats['agreed']} agreed")
-    a3.metric("Still open", stats["open"])
-    a4.metric("Overdue now", overdue_total)
+    with st.container(horizontal=True):
+        st.metric("Agreed in these dates", stats["agreed"], width="stretch")
+        st.metric("Completed", f"{stats['done'] / stats['agreed']:.0%}" if stats["agreed"] else "—", width="stretch",
+                  help=f"{stats['done']} done, {stats['dropped']} dropped of {stats['agreed']} agreed")
+        st.metric("Still open", stats["open"], width="stretch")
+        st.metric("Overdue now", overdue_total, width="stretch")
     if stats["agreed"] == 0:
         st.caption("No actions were agreed in these dates. Agree them in Planning, each with an owner and a due date.")
     if overdue_total:
@@ -240,17 +240,17 @@ else:
     def _document() -> export.RunningDocument:
         return export.running_document(store, person.id, pairing.id, start, end, tz)
 
-    md_col, html_col = st.columns(2)
-    md_col.download_button(
-        "Running document (Markdown)", data=lambda: export.running_markdown(_document()),
-        file_name=export.running_document_file_name(pairing, start, end, "md"), mime="text/markdown",
-        key="history:running_md", icon=":material/download:", on_click="ignore",
-    )
-    html_col.download_button(
-        "Running document (printable page)", data=lambda: export.running_html(_document()),
-        file_name=export.running_document_file_name(pairing, start, end, "html"), mime="text/html",
-        key="history:running_html", icon=":material/print:", on_click="ignore",
-        help="Open it in a browser and print it, or save it as PDF.",
-    )
+    with st.container(horizontal=True):
+        st.download_button(
+            "Running document (Markdown)", data=lambda: export.running_markdown(_document()),
+            file_name=export.running_document_file_name(pairing, start, end, "md"), mime="text/markdown",
+            key="history:running_md", icon=":material/download:", on_click="ignore",
+        )
+        st.download_button(
+            "Running document (printable page)", data=lambda: export.running_html(_document()),
+            file_name=export.running_document_file_name(pairing, start, end, "html"), mime="text/html",
+            key="history:running_html", icon=":material/print:", on_click="ignore",
+            help="Open it in a browser and print it, or save it as PDF.",
+        )
 
 data_section()

@@ -241,12 +241,12 @@ def new_action_form(person: Person, pairing: Pairing, session: Session) -> None:
     prefix = f"newaction:{session.id}"
     st.text_input("Action", key=f"{prefix}:text", max_chars=500,
                   placeholder="e.g. Write and merge 10 unit tests for Project X by next Friday")
-    owner_col, due_col, add_col = st.columns([2, 2, 1], vertical_alignment="bottom")
-    owner_col.selectbox("Owner", [Role.MENTEE, Role.PAL], key=f"{prefix}:owner",
-                        format_func=lambda r: f"{pairing.mentee_name} (mentee)" if r == Role.MENTEE else f"{pairing.pal_name} (PAL)")
-    due_col.date_input("Due", value=session.scheduled_at.date() + dt.timedelta(days=pairing.cadence_days),
-                       key=f"{prefix}:due", format="YYYY-MM-DD")
-    add_col.button("Add action", key=f"{prefix}:add", type="primary", on_click=_add_action, args=(person.id, session.id, prefix))
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        st.selectbox("Owner", [Role.MENTEE, Role.PAL], key=f"{prefix}:owner",
+                     format_func=lambda r: f"{pairing.mentee_name} (mentee)" if r == Role.MENTEE else f"{pairing.pal_name} (PAL)")
+        st.date_input("Due", value=session.scheduled_at.date() + dt.timedelta(days=pairing.cadence_days),
+                      key=f"{prefix}:due", format="YYYY-MM-DD")
+        st.button("Add action", key=f"{prefix}:add", type="primary", on_click=_add_action, args=(person.id, session.id, prefix))
     if draft := st.session_state.get(f"{prefix}:text", "").strip():
         smart_panel(smart.assess(draft, ui.kpi_texts(person, pairing)))
 
