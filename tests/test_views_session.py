@@ -242,3 +242,14 @@ def test_after_a_server_restart_what_the_browser_still_shows_is_saved_or_offered
     at.button(key=note + ":keep").click().run()
     assert at.text_area(key=note).value == "text the browser held"
     assert [n.body for n in store.notes(ana.id, session.id)] == ["text the browser held"]
+
+
+def test_after_a_server_restart_the_session_length_and_a_goal_the_browser_shows_are_saved(pair):
+    store, ana, ben, pairing, session = pair
+    goal = store.add_goal(ana.id, session.id, "Merge 3 pull requests by Friday", prep=True)
+    settings = open_page(ana, "views/settings.py", session.id, **{f"settings:minutes:{pairing.id}": 45})
+    assert not settings.exception
+    assert store.pairing(ana.id, pairing.id).session_minutes == 45
+    prep = open_page(ana, "views/prepare.py", session.id, **{f"goal:{goal.id}:done": True})
+    assert not prep.exception
+    assert [g.done for g in store.goals(ana.id, pairing.id, session_id=session.id)] == [True]

@@ -15,11 +15,16 @@ pairing = ui.choose_pairing(person)
 if pairing is not None:
     st.subheader("Session length")
     key = f"settings:minutes:{pairing.id}"
+
+    def save_minutes() -> None:
+        store.set_session_minutes(person.id, pairing.id, st.session_state[key])
+
+    if ui.unsaved_after_restart(key, pairing.session_minutes):
+        ui.attempt(save_minutes)  # what the browser shows is what is stored
     st.session_state.setdefault(key, pairing.session_minutes)
     st.number_input(
         "Minutes per session", min_value=10, max_value=120, step=5, key=key,
-        on_change=ui.attempt,
-        args=(lambda: store.set_session_minutes(person.id, pairing.id, st.session_state[key]), "Session length saved."),
+        on_change=ui.attempt, args=(save_minutes, "Session length saved."),
         help="Phase budgets are 5 % opening, 30 % each for reflection, development and planning, 5 % closing.",
     )
 

@@ -338,8 +338,13 @@ def goal_list(person: Person, pairing: Pairing, session: Session, *, prep: bool)
                 st.button("✕", key=f"goal:{goal.id}:del", help="Remove goal",
                           on_click=ui.attempt, args=(lambda g=goal.id: store.delete_goal(person.id, g),))
             done_key = f"goal:{goal.id}:done"
-            st.checkbox("Done", value=goal.done, key=done_key, on_change=ui.attempt, args=(
-                lambda g=goal, k=done_key: _save_goal(person.id, g, kpis, done=st.session_state[k]),))
+
+            def save_done(g: Goal = goal, k: str = done_key) -> Goal:
+                return _save_goal(person.id, g, kpis, done=st.session_state[k])
+
+            if ui.unsaved_after_restart(done_key, goal.done):
+                ui.attempt(save_done)  # what the browser shows is what is stored
+            st.checkbox("Done", value=goal.done, key=done_key, on_change=ui.attempt, args=(save_done,))
             smart_coach(f"goal:{goal.id}:rewrite", goal.text, kpis,
                         lambda text, g=goal: _save_goal(person.id, g, kpis, text=text), "Goal updated.")
     prefix = f"goal:new:{session.id}"
