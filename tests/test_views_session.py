@@ -253,3 +253,11 @@ def test_after_a_server_restart_the_session_length_and_a_goal_the_browser_shows_
     prep = open_page(ana, "views/prepare.py", session.id, **{f"goal:{goal.id}:done": True})
     assert not prep.exception
     assert [g.done for g in store.goals(ana.id, pairing.id, session_id=session.id)] == [True]
+
+
+def test_action_history_dates_name_the_year_when_it_is_not_this_one():
+    from views.widgets import _short_day
+
+    today = dt.date.today()
+    assert _short_day(today) == f"{today:%d %b}"
+    assert _short_day(dt.date(today.year - 2, 9, 16)) == f"16 Sep {today.year - 2}"

@@ -194,6 +194,11 @@ def action_row(person: Person, pairing: Pairing, session: Session, action: Actio
                             "Action updated.")
 
 
+def _short_day(day: dt.date) -> str:
+    """"16 Sep" this year, "16 Sep 2023" before: pairings carry actions over for years."""
+    return f"{day:%d %b}" if day.year == dt.date.today().year else f"{day:%d %b %Y}"
+
+
 def action_updates(person: Person, pairing: Pairing, session: Session, *, editable: bool) -> None:
     """Actions carried over from earlier sessions with their status and history, as one
     list, and one status editor for the action picked from it. (A status control per
@@ -208,7 +213,7 @@ def action_updates(person: Person, pairing: Pairing, session: Session, *, editab
     lines = []
     for action in actions:
         steps = " → ".join(
-            f"{e.at.astimezone(tz):%d %b}: {STATUS_LABELS[e.status]}"
+            f"{_short_day(e.at.astimezone(tz).date())}: {STATUS_LABELS[e.status]}"
             + (f" ({ui.plain(e.note)})" if e.note and e.note != "agreed" else "")
             for e in history.get(action.id, [])
         )
