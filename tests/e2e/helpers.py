@@ -131,7 +131,8 @@ def open_app(page: Page, url: str) -> None:
 
 
 def sign_up(page: Page, url: str, name: str, email: str, password: str) -> None:
-    """Create an account from the sign-in page; ends on "Your pairings"."""
+    """Create an account from the sign-in page; ends on "Your pairings" with the sign-in
+    cookie set (a page opened next by URL must find it)."""
     open_app(page, url)
     page.get_by_role("tab", name="Create an account").click()
     fill_input(page, "signup:name", name)
@@ -140,6 +141,7 @@ def sign_up(page: Page, url: str, name: str, email: str, password: str) -> None:
     fill_input(page, "signup:password2", password)
     click_button(page, "Create account")
     expect(page.get_by_role("heading", name="Your pairings")).to_be_visible(timeout=TIMEOUT_MS)
+    wait_for_sign_in_cookie(page)
     wait_idle(page)
 
 
