@@ -85,12 +85,14 @@ def agenda_list(person: Person, session: Session, items: list[AgendaItem], kind:
 
 
 def agenda_readout(items: list[AgendaItem]) -> None:
+    """The shared agenda, read-only, as one Markdown block."""
     titles = {AgendaKind.POINT: "Discussion points", AgendaKind.HELP: "Wants help with", AgendaKind.QUESTION: "Questions for the PAL"}
+    parts = []
     for kind, title in titles.items():
-        points = [i.text for i in items if i.kind == kind]
-        if points:
-            st.markdown(f"**{title}**")
-            st.markdown("\n".join(f"- {ui.plain(p)}" for p in points))
+        if points := [i.text for i in items if i.kind == kind]:
+            parts.append(f"**{title}**\n\n" + "\n".join(f"- {ui.plain(p)}" for p in points))
+    if parts:
+        st.markdown("\n\n".join(parts))
 
 
 # --- rating --------------------------------------------------------------------------
