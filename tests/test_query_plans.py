@@ -153,6 +153,10 @@ def statements(world, monkeypatch_module):
             at.query_params["session"] = str(session.id)
         at.run()
         assert not at.exception, f"{page}: {at.exception}"
+        for tab in [t.label for t in at.tabs][1:] if page == "views/history.py" else []:
+            at.session_state[f"history:{pairing_id}:tab"] = tab  # each tab draws its part only while open
+            at.run()
+            assert not at.exception, f"{page}, {tab}: {at.exception}"
     # The everyday edits, then the downloads (built when clicked).
     done = latest(own, completed=True)
     summary.gather(store, person.id, done.id, dt.timezone.utc)

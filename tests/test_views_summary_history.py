@@ -170,21 +170,35 @@ def two_years(store: Store):
     return ana, ben, pid
 
 
+def open_tab(app: AppTest, pairing_id: int, title: str) -> AppTest:
+    """Switch History to one of its tabs (each draws its content only while open)."""
+    app.session_state[f"history:{pairing_id}:tab"] = title
+    return app.run()
+
+
 def test_history_with_two_years_of_weekly_sessions(db):
     ana, ben, pid = two_years(db)
     assert db.count_sessions(ben, pid) == 104
     app = open_page(db, ben, "views/history.py")
     assert not app.exception
-    charts = app.get("vega_lite_chart")
-    assert len(charts) == 1
-    text = text_of(app)
-    assert "How the mentee is doing" in text and "Feedback over time" in text
-    metrics = {m.label: m.value for m in app.metric}
-    assert metrics["Overdue now"] == "3"  # weeks 100-102 (week 103's is due in the future)
-    assert metrics["Ratings"] in {"52", "53"}  # the default range: the last year
+    assert [t.label for t in app.tabs] == ["How the mentee is doing", "Actions", "Goals", "Feedback over time",
+                                           "Running document"]
+    assert len(app.get("vega_lite_chart")) == 1
+    assert {m.label: m.value for m in app.metric}["Ratings"] in {"52", "53"}  # the default range: the last year
+    assert "plus-one 103" in str(app.dataframe[0].value.to_dict())
+    assert "Overdue now" not in {m.label for m in app.metric}  # other tabs are not drawn
+    open_tab(app, pid, "Actions")
+    assert not app.exception and not app.get("vega_lite_chart")
+    assert {m.label: m.value for m in app.metric}["Overdue now"] == "3"  # weeks 100-102 (103's is due later)
+    open_tab(app, pid, "Goals")
+    assert "Goal 100 by the end of the month" in str(app.dataframe[0].value.to_dict())
+    open_tab(app, pid, "Feedback over time")
+    assert "Helpful 103" in str(app.dataframe[0].value.to_dict())
+    open_tab(app, pid, "Running document")
     downloads = {d.proto.label for d in app.get("download_button")}
     assert {"Running document (Markdown)", "Running document (printable page)", "Export all my pairings (JSON)"} <= downloads
     # the whole span: every session
+    open_tab(app, pid, "How the mentee is doing")
     app.date_input(key=f"history:{pid}:dates").set_value((dt.datetime.now(UTC).date() - dt.timedelta(weeks=104), dt.datetime.now(UTC).date())).run()
     assert not app.exception
     assert {m.label: m.value for m in app.metric}["Ratings"] == "104"
@@ -192,10 +206,11 @@ def test_history_with_two_years_of_weekly_sessions(db):
 
 def test_history_pages_through_long_lists(db):
     ana, ben, pid = two_years(db)
-    app = open_page(db, ana, "views/history.py")
-    pager = app.number_input(key=f"history:{pid}:feedback_page")
-    pager.set_value(3).run()
+    app = open_tab(open_page(db, ana, "views/history.py"), pid, "Feedback over time")
+    first_page = str(app.dataframe[0].value.to_dict())
+    app.number_input(key=f"history:{pid}:feedback_page").set_value(3).run()
     assert not app.exception
+    assert str(app.dataframe[0].value.to_dict()) != first_page
 
 
 def test_history_empty_states_say_what_to_do(db):

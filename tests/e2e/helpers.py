@@ -162,6 +162,19 @@ def wait_for_sign_in_cookie(page: Page) -> None:
     page.wait_for_function("document.cookie.includes('pal_token=')", timeout=SLOW_MS)
 
 
+# History's tabs and the keyed container each draws (views/history.py).
+HISTORY_TABS = {"How the mentee is doing": "rating", "Actions": "actions", "Goals": "goals",
+                "Feedback over time": "feedback", "Running document": "document"}
+
+
+def open_tab(page: Page, name: str) -> None:
+    """Select one of History's tabs and wait for its part: a tab draws its content only
+    while open (st.tabs(on_change="rerun")), so selecting one reruns the page."""
+    page.get_by_role("tab", name=name, exact=True).click()
+    expect(by_key(page, f"history:part:{HISTORY_TABS[name]}")).to_be_visible(timeout=SLOW_MS)
+    wait_idle(page, SLOW_MS)
+
+
 def expect_sign_in_page(page: Page) -> None:
     expect(page.get_by_role("tab", name="Sign in")).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.get_by_role("tab", name="Create an account")).to_be_visible()

@@ -48,7 +48,18 @@ from pal_core.models import (
 from pal_core.store import Store
 
 from .conftest import ROOT, free_port
-from .helpers import APP, SLOW_MS, Runs, assert_no_exception, open_app, sign_in, wait_for_sign_in_cookie, wait_idle
+from .helpers import (
+    APP,
+    HISTORY_TABS,
+    SLOW_MS,
+    Runs,
+    assert_no_exception,
+    open_app,
+    open_tab,
+    sign_in,
+    wait_for_sign_in_cookie,
+    wait_idle,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -200,6 +211,9 @@ def test_every_page_and_state_has_no_serious_or_critical_violation(server, new_c
         expect(pal.get_by_role("button", name="Screen-share mode")).to_be_visible(timeout=SLOW_MS)
     visit(pal, f"summary?session={earlier}", "summary", "Read and agreed")
     visit(pal, "history", "history", "Actions")
+    for tab in list(HISTORY_TABS)[1:]:  # each tab draws its part only while open
+        open_tab(pal, tab)
+        check(pal, f"history: {tab}")
     visit(pal, "questions", "question bank", "questions")
     visit(pal, "settings", "settings", "Session length")
 

@@ -9,7 +9,7 @@ from pal_core import auth
 from pal_core.models import NewAction, NewSession, Phase, RatingInput, Role, Visibility
 from pal_core.store import Store
 
-from .helpers import assert_no_exception, expect_text, open_app, screenshot, wait_idle
+from .helpers import assert_no_exception, expect_text, open_app, open_tab, screenshot, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -55,6 +55,7 @@ def test_complete_session_then_download_summary_and_running_document(server, new
     assert ACTION in markdown and "Shipped the API" in markdown and PRIVATE not in markdown
 
     open_app(page, f"{server.url}/history")
+    open_tab(page, "Running document")
     expect_text(page, "Running document (Markdown)")
     assert_no_exception(page, server)
     with page.expect_download() as download:
