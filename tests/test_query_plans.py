@@ -202,7 +202,8 @@ def monkeypatch_module():
 def test_the_capture_saw_the_pages_queries(statements):
     text = "\n".join(statements["pages"])
     for fragment in ("FROM note n", "FROM action_item", "FROM summary", "question_seen", "UPDATE note",
-                     "WHERE p.pal_id", "FROM goal", "JOIN session f", "count(*)"):
+                     "WHERE p.pal_id", "FROM goal", "JOIN session f", "count(*)",
+                     "n.question_text, n.body"):  # History's feedback tab: every tab was drawn
         assert fragment in text, f"no statement with {fragment!r} was recorded"
     assert len(statements["pages"]) > 40
     assert any("FROM action_event" in sql for sql in statements["downloads"])

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pal_core.models import NewSession, Phase, Visibility
+from pal_core.models import ActionStatus, NewAction, NewSession, Phase, Role, Visibility
 
 SESSION_PAGES = [
     "views/prepare.py",
@@ -261,3 +261,25 @@ def test_action_history_dates_name_the_year_when_it_is_not_this_one():
     today = dt.date.today()
     assert _short_day(today) == f"{today:%d %b}"
     assert _short_day(dt.date(today.year - 2, 9, 16)) == f"16 Sep {today.year - 2}"
+
+
+def test_many_carried_over_actions_are_one_list_with_one_status_editor(pair):
+    """Each carried-over action is a line of one list; the one picked gets the status
+    buttons, and a status set there is saved for that action only."""
+    store, ana, ben, pairing, session = pair
+    earlier = store.schedule_session(ana.id, pairing.id, NewSession(
+        scheduled_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=7))).id
+    first, second = (store.add_action(ben.id, earlier, NewAction(text=text, owner=Role.MENTEE))
+                     for text in ("Write the design doc", "Book the review"))
+    store.complete_session(ben.id, earlier, None)
+    at = open_page(ana, "views/reflection.py", session.id)
+    listed = "\n".join(m.value for m in at.markdown)
+    assert "Write the design doc" in listed and "Book the review" in listed
+    assert not [b for b in at.button_group if b.key == f"action:{session.id}:{second.id}:status"]
+    at.selectbox(key=f"actions:{session.id}:pick").set_value(second.id).run()
+    status = [b for b in at.button_group if b.key == f"action:{session.id}:{second.id}:status"]
+    assert len(status) == 1 and not at.exception
+    status[0].set_value(ActionStatus.DONE).run()
+    assert not at.exception
+    by_id = {a.id: a.status for a in store.carried_over_actions(ana.id, store.session(ana.id, session.id))}
+    assert by_id == {first.id: ActionStatus.OPEN, second.id: ActionStatus.DONE}

@@ -73,5 +73,5 @@ if st.button("Complete session and draft the summary", type="primary", key="clos
             ui.show_error(error)
             st.stop()
     # The Summary page shows where the draft came from, and why if the AI fell back.
-    ui.memo(f"summary:{session.id}:body")["notice"] = (drafted.source, drafted.notice)
+    ui.memo(ui.summary_key(session.id))["notice"] = (drafted.source, drafted.notice)
     st.switch_page("views/summary.py", query_params=ui.session_params(session.id))

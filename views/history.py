@@ -119,148 +119,156 @@ total, completed = store.count_sessions_between(person.id, pairing.id, lo, hi)
 st.caption(f"{total} sessions from {start:%d %b %Y} to {end:%d %b %Y}, {completed} completed · "
            f"first session {_day(first)}")
 
+
+def _rating_part() -> None:
+    """The rating trend, its numbers and the +1 notes."""
+    points = store.rating_points(person.id, pairing.id, lo, hi)
+    if not points:
+        hint = ("Rate how you are doing (1–10) when you prepare each session and share the agenda."
+                if pairing.role_of(person.id) == Role.MENTEE else
+                f"{ui.plain(pairing.mentee_name)} rates how they are doing when preparing; it shows here once shared.")
+        st.info(f"No ratings in these dates. {hint}")
+    else:
+        # Tables go to Streamlit as Arrow, built directly: through pandas they cost
+        # several times more, on a page that shows five of them.
+        ratings = pa.table({
+            "Date": [p["scheduled_at"].astimezone(tz).replace(tzinfo=None) for p in points],
+            "Rating": [p["rating"] for p in points],
+            "Why": [p["why"] for p in points],
+            "Plus one": [p["plus_one"] for p in points],
+        })
+        latest = points[-1]["rating"]
+        with st.container(horizontal=True):  # a flex row: one block, where columns are one per metric more
+            st.metric("Latest rating", f"{latest}/10", width="stretch",
+                      delta=latest - points[-2]["rating"] if len(points) > 1 else None, help="Change since the rating before")
+            st.metric("Average in these dates", f"{sum(p['rating'] for p in points) / len(points):.1f}/10", width="stretch")
+            st.metric("Ratings", len(points), width="stretch")
+        # The Vega-Lite spec altair would build, written out: altair validates its spec
+        # against the JSON schema on every rerun, which cost more than the page's queries.
+        chart = {
+            "mark": {"type": "line", "point": True},
+            "encoding": {
+                "x": {"field": "Date", "type": "temporal", "title": None},
+                "y": {"field": "Rating", "type": "quantitative", "scale": {"domain": [1, 10]}, "title": "Rating (1–10)"},
+                "tooltip": [{"field": "Date", "type": "temporal", "format": "%d %b %Y"},
+                            {"field": "Rating", "type": "quantitative"},
+                            {"field": "Why", "type": "nominal", "title": "Why"},
+                            {"field": "Plus one", "type": "nominal", "title": "What would make it +1"}],
+            },
+        }
+        st.vega_lite_chart(ratings, chart, width="stretch", key=f"history:{pairing.id}:ratings")
+        plus = [p for p in reversed(points) if p["plus_one"].strip()]
+        st.markdown("**What would make it +1** (newest first)")
+        if plus:
+            st.dataframe(
+                pa.Table.from_pylist([{"Date": _day(p["scheduled_at"]), "Rating": p["rating"],
+                                       "What would make it +1": p["plus_one"], "Why": p["why"]} for p in plus]),
+                hide_index=True, width="stretch", height=min(36 * (len(plus) + 1) + 2, 320),
+            )
+        else:
+            st.caption("No “+1” notes yet: when rating, say what would make it one point higher.")
+
+
+def _actions_part() -> None:
+    """Actions agreed in these dates, and the overdue ones."""
+    stats = store.action_stats(person.id, pairing.id, lo, hi, today)
+    overdue_total = store.count_overdue_actions(person.id, pairing.id, today)
+    with st.container(horizontal=True):
+        st.metric("Agreed in these dates", stats["agreed"], width="stretch")
+        st.metric("Completed", f"{stats['done'] / stats['agreed']:.0%}" if stats["agreed"] else "—", width="stretch",
+                  help=f"{stats['done']} done, {stats['dropped']} dropped of {stats['agreed']} agreed")
+        st.metric("Still open", stats["open"], width="stretch")
+        st.metric("Overdue now", overdue_total, width="stretch")
+    if stats["agreed"] == 0:
+        st.caption("No actions were agreed in these dates. Agree them in Planning, each with an owner and a due date.")
+    if overdue_total:
+        st.markdown("**Overdue** (most overdue first)")
+        offset = _pager("Overdue actions", overdue_total, f"history:{pairing.id}:overdue_page")
+        st.dataframe(
+            pa.Table.from_pylist([{
+                "Action": a.text,
+                "Owner": pairing.mentee_name if a.owner == Role.MENTEE else pairing.pal_name,
+                "Due": a.due_date.strftime("%d %b %Y") if a.due_date else "—",
+                "Days overdue": (today - a.due_date).days if a.due_date else 0,
+                "Status": STATUS[a.status.value],
+            } for a in store.overdue_actions(person.id, pairing.id, today, limit=PAGE, offset=offset)]),
+            hide_index=True, width="stretch",
+        )
+    else:
+        st.success("No overdue actions.", icon=":material/check_circle:")
+
+
+def _goals_part() -> None:
+    """Goals set in these dates."""
+    goal_total, goals_done = store.count_history_goals(person.id, pairing.id, lo, hi)
+    if goal_total == 0:
+        st.info("No goals set in these dates. Draft goals when preparing, or set them in Planning during a session.")
+    else:
+        st.caption(f"{goals_done} of {goal_total} done")
+        st.progress(goals_done / goal_total)
+        offset = _pager("Goals", goal_total, f"history:{pairing.id}:goals_page")
+        st.dataframe(
+            pa.Table.from_pylist([{
+                "Goal": goal.text, "KPI": goal.kpi or "—", "Status": "done" if goal.done else "open",
+                "Set on": _day(set_at),
+            } for goal, set_at in store.history_goals(person.id, pairing.id, lo, hi, limit=PAGE, offset=offset)]),
+            hide_index=True, width="stretch",
+        )
+
+
+def _feedback_part() -> None:
+    """Both people's answers to the closing feedback questions."""
+    feedback_total = store.count_feedback_notes(person.id, pairing.id, lo, hi)
+    if feedback_total == 0:
+        st.info("No feedback in these dates yet. Answer the specific feedback questions on **Closing** at the end of "
+                "each session — both ways.")
+    else:
+        offset = _pager("Feedback", feedback_total, f"history:{pairing.id}:feedback_page")
+        names = {"mentee": f"{pairing.mentee_name} → {pairing.pal_name}", "pal": f"{pairing.pal_name} → {pairing.mentee_name}"}
+        st.dataframe(
+            pa.Table.from_pylist([{
+                "Date": _day(f["scheduled_at"]), "Who": names.get(f["direction"], "—"),
+                "Question": f["question"], "Answer": f["answer"],
+            } for f in store.feedback_notes(person.id, pairing.id, lo, hi, limit=PAGE, offset=offset)]),
+            hide_index=True, width="stretch",
+        )
+
+
+def _document_part() -> None:
+    """The running document, to download."""
+    st.caption("Every session in these dates, goals by KPI, the rating trend and completed actions — for your own "
+               "records and performance reviews.")
+
+    def _document() -> export.RunningDocument:
+        return export.running_document(store, person.id, pairing.id, start, end, tz)
+
+    with st.container(horizontal=True):
+        st.download_button(
+            "Running document (Markdown)", data=lambda: export.running_markdown(_document()),
+            file_name=export.running_document_file_name(pairing, start, end, "md"), mime="text/markdown",
+            key="history:running_md", icon=":material/download:", on_click="ignore",
+        )
+        st.download_button(
+            "Running document (printable page)", data=lambda: export.running_html(_document()),
+            file_name=export.running_document_file_name(pairing, start, end, "html"), mime="text/html",
+            key="history:running_html", icon=":material/print:", on_click="ignore",
+            help="Open it in a browser and print it, or save it as PDF.",
+        )
+
+
 if total == 0:
     st.info("No sessions in these dates. Widen the dates above, or schedule a session on **Pairings**.")
 else:
     # One part at a time: a tab's content is drawn only while it is open, and History's
-    # tables and chart were most of its rerun and of the browser's drawing.
-    tabs = st.tabs(["How the mentee is doing", "Actions", "Goals", "Feedback over time", "Running document"],
-                   key=f"history:{pairing.id}:tab", on_change="rerun")
-    with tabs[0]:
-        if tabs[0].open:
-            with st.container(key="history:part:rating"):
-                points = store.rating_points(person.id, pairing.id, lo, hi)
-                if not points:
-                    hint = ("Rate how you are doing (1–10) when you prepare each session and share the agenda."
-                            if pairing.role_of(person.id) == Role.MENTEE else
-                            f"{ui.plain(pairing.mentee_name)} rates how they are doing when preparing; it shows here once shared.")
-                    st.info(f"No ratings in these dates. {hint}")
-                else:
-                    # Tables go to Streamlit as Arrow, built directly: through pandas they cost
-                    # several times more, on a page that shows five of them.
-                    ratings = pa.table({
-                        "Date": [p["scheduled_at"].astimezone(tz).replace(tzinfo=None) for p in points],
-                        "Rating": [p["rating"] for p in points],
-                        "Why": [p["why"] for p in points],
-                        "Plus one": [p["plus_one"] for p in points],
-                    })
-                    latest = points[-1]["rating"]
-                    with st.container(horizontal=True):  # a flex row: one block, where columns are one per metric more
-                        st.metric("Latest rating", f"{latest}/10", width="stretch",
-                                  delta=latest - points[-2]["rating"] if len(points) > 1 else None, help="Change since the rating before")
-                        st.metric("Average in these dates", f"{sum(p['rating'] for p in points) / len(points):.1f}/10", width="stretch")
-                        st.metric("Ratings", len(points), width="stretch")
-                    # The Vega-Lite spec altair would build, written out: altair validates its spec
-                    # against the JSON schema on every rerun, which cost more than the page's queries.
-                    chart = {
-                        "mark": {"type": "line", "point": True},
-                        "encoding": {
-                            "x": {"field": "Date", "type": "temporal", "title": None},
-                            "y": {"field": "Rating", "type": "quantitative", "scale": {"domain": [1, 10]}, "title": "Rating (1–10)"},
-                            "tooltip": [{"field": "Date", "type": "temporal", "format": "%d %b %Y"},
-                                        {"field": "Rating", "type": "quantitative"},
-                                        {"field": "Why", "type": "nominal", "title": "Why"},
-                                        {"field": "Plus one", "type": "nominal", "title": "What would make it +1"}],
-                        },
-                    }
-                    st.vega_lite_chart(ratings, chart, width="stretch", key=f"history:{pairing.id}:ratings")
-                    plus = [p for p in reversed(points) if p["plus_one"].strip()]
-                    st.markdown("**What would make it +1** (newest first)")
-                    if plus:
-                        st.dataframe(
-                            pa.Table.from_pylist([{"Date": _day(p["scheduled_at"]), "Rating": p["rating"], "What would make it +1": p["plus_one"],
-                                           "Why": p["why"]} for p in plus]),
-                            hide_index=True, width="stretch", height=min(36 * (len(plus) + 1) + 2, 320),
-                        )
-                    else:
-                        st.caption("No “+1” notes yet: when rating, say what would make it one point higher.")
-
-    with tabs[1]:
-        if tabs[1].open:
-            with st.container(key="history:part:actions"):
-                stats = store.action_stats(person.id, pairing.id, lo, hi, today)
-                overdue_total = store.count_overdue_actions(person.id, pairing.id, today)
-                with st.container(horizontal=True):
-                    st.metric("Agreed in these dates", stats["agreed"], width="stretch")
-                    st.metric("Completed", f"{stats['done'] / stats['agreed']:.0%}" if stats["agreed"] else "—", width="stretch",
-                              help=f"{stats['done']} done, {stats['dropped']} dropped of {stats['agreed']} agreed")
-                    st.metric("Still open", stats["open"], width="stretch")
-                    st.metric("Overdue now", overdue_total, width="stretch")
-                if stats["agreed"] == 0:
-                    st.caption("No actions were agreed in these dates. Agree them in Planning, each with an owner and a due date.")
-                if overdue_total:
-                    st.markdown("**Overdue** (most overdue first)")
-                    offset = _pager("Overdue actions", overdue_total, f"history:{pairing.id}:overdue_page")
-                    st.dataframe(
-                        pa.Table.from_pylist([{
-                            "Action": a.text,
-                            "Owner": pairing.mentee_name if a.owner == Role.MENTEE else pairing.pal_name,
-                            "Due": a.due_date.strftime("%d %b %Y") if a.due_date else "—",
-                            "Days overdue": (today - a.due_date).days if a.due_date else 0,
-                            "Status": STATUS[a.status.value],
-                        } for a in store.overdue_actions(person.id, pairing.id, today, limit=PAGE, offset=offset)]),
-                        hide_index=True, width="stretch",
-                    )
-                else:
-                    st.success("No overdue actions.", icon=":material/check_circle:")
-
-    with tabs[2]:
-        if tabs[2].open:
-            with st.container(key="history:part:goals"):
-                goal_total, goals_done = store.count_history_goals(person.id, pairing.id, lo, hi)
-                if goal_total == 0:
-                    st.info("No goals set in these dates. Draft goals when preparing, or set them in Planning during a session.")
-                else:
-                    st.caption(f"{goals_done} of {goal_total} done")
-                    st.progress(goals_done / goal_total)
-                    offset = _pager("Goals", goal_total, f"history:{pairing.id}:goals_page")
-                    st.dataframe(
-                        pa.Table.from_pylist([{
-                            "Goal": goal.text, "KPI": goal.kpi or "—", "Status": "done" if goal.done else "open",
-                            "Set on": _day(set_at),
-                        } for goal, set_at in store.history_goals(person.id, pairing.id, lo, hi, limit=PAGE, offset=offset)]),
-                        hide_index=True, width="stretch",
-                    )
-
-    with tabs[3]:
-        if tabs[3].open:
-            with st.container(key="history:part:feedback"):
-                feedback_total = store.count_feedback_notes(person.id, pairing.id, lo, hi)
-                if feedback_total == 0:
-                    st.info("No feedback in these dates yet. Answer the specific feedback questions on **Closing** at the end of "
-                            "each session — both ways.")
-                else:
-                    offset = _pager("Feedback", feedback_total, f"history:{pairing.id}:feedback_page")
-                    names = {"mentee": f"{pairing.mentee_name} → {pairing.pal_name}", "pal": f"{pairing.pal_name} → {pairing.mentee_name}"}
-                    st.dataframe(
-                        pa.Table.from_pylist([{
-                            "Date": _day(f["scheduled_at"]), "Who": names.get(f["direction"], "—"),
-                            "Question": f["question"], "Answer": f["answer"],
-                        } for f in store.feedback_notes(person.id, pairing.id, lo, hi, limit=PAGE, offset=offset)]),
-                        hide_index=True, width="stretch",
-                    )
-
-    with tabs[4]:
-        if tabs[4].open:
-            with st.container(key="history:part:document"):
-                st.caption("Every session in these dates, goals by KPI, the rating trend and completed actions — for your own "
-                           "records and performance reviews.")
-
-                def _document() -> export.RunningDocument:
-                    return export.running_document(store, person.id, pairing.id, start, end, tz)
-
-                with st.container(horizontal=True):
-                    st.download_button(
-                        "Running document (Markdown)", data=lambda: export.running_markdown(_document()),
-                        file_name=export.running_document_file_name(pairing, start, end, "md"), mime="text/markdown",
-                        key="history:running_md", icon=":material/download:", on_click="ignore",
-                    )
-                    st.download_button(
-                        "Running document (printable page)", data=lambda: export.running_html(_document()),
-                        file_name=export.running_document_file_name(pairing, start, end, "html"), mime="text/html",
-                        key="history:running_html", icon=":material/print:", on_click="ignore",
-                        help="Open it in a browser and print it, or save it as PDF.",
-                    )
-
+    # tables and chart were most of its rerun and of the browser's drawing. Each part is
+    # in a keyed container, so a test can tell it has been drawn.
+    parts = {"How the mentee is doing": ("rating", _rating_part), "Actions": ("actions", _actions_part),
+             "Goals": ("goals", _goals_part), "Feedback over time": ("feedback", _feedback_part),
+             "Running document": ("document", _document_part)}
+    tabs = st.tabs(list(parts), key=f"history:{pairing.id}:tab", on_change="rerun")
+    for tab, (name, draw) in zip(tabs, parts.values()):
+        if tab.open:
+            with tab, st.container(key=f"history:part:{name}"):
+                draw()
 
 data_section()

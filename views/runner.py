@@ -180,14 +180,13 @@ def questions_panel(person: Person, pairing: Pairing, session: Session, phase: P
         ui.note_field(person, session, notes, phase, question.id, f"**{ui.plain(question.text)}**", height=90,
                       question_text=question.text)
         is_pinned = question.id in pinned
-        with st.container(horizontal=True):
-            st.button(
-                "Unpin" if is_pinned else "Pin", key=f"runner:pin:{section}:{question.id}", type="tertiary",
-                icon=":material/push_pin:", on_click=_pin, args=(person.id, pairing.id, question.id, not is_pinned),
-                help="Pinned questions come back every session.",
-            )
-            follow_up = _follow_up_button(question, session)
-        follow_ups(question, session, notes, phase, follow_up)
+        buttons = st.container(horizontal=True)
+        buttons.button(
+            "Unpin" if is_pinned else "Pin", key=f"runner:pin:{section}:{question.id}", type="tertiary",
+            icon=":material/push_pin:", on_click=_pin, args=(person.id, pairing.id, question.id, not is_pinned),
+            help="Pinned questions come back every session.",
+        )
+        follow_ups(question, session, notes, phase, buttons)
     if not ui.share_mode():
         box = ui.lazy_expander("Add your own question", f"runner:add_question:{section}")
         if box.open:
@@ -197,18 +196,13 @@ def questions_panel(person: Person, pairing: Pairing, session: Session, phase: P
                                 _add_question, (person.id, pairing.id, section, key))
 
 
-def _follow_up_button(question: Question, session: Session) -> bool:
-    return st.button("Follow-up questions", key=f"runner:followups:{session.id}:{question.id}:btn",
-                     icon=":material/lightbulb:", type="tertiary")
-
-
-def follow_ups(question: Question, session: Session, notes: dict, phase: Phase, asked: bool) -> None:
-    """Follow-up questions from the bank and the answer so far (LLM when configured),
-    fetched when `asked` (its button was clicked)."""
+def follow_ups(question: Question, session: Session, notes: dict, phase: Phase, buttons) -> None:
+    """Follow-up questions from the bank and the answer so far (LLM when configured);
+    their button goes in the question's row of `buttons`."""
     key = f"runner:followups:{session.id}:{question.id}"
     note = notes.get((phase.value, question.id, Visibility.SHARED.value))
     request = (phase.value, question.text, note.body if note else "")
-    if asked:
+    if buttons.button("Follow-up questions", key=key + ":btn", icon=":material/lightbulb:", type="tertiary"):
         with st.spinner("Thinking of follow-up questions…"):
             ui.memo(key)["suggestions"] = ui.assistant().follow_ups(*request, bank_follow_ups=question.follow_ups)
     if not ui.share_mode():

@@ -15,7 +15,7 @@ pairing, session = ui.open_session(person)
 store = ui.store()
 my_role = pairing.role_of(person.id)
 tz = ui.local_tz()
-KEY = f"summary:{session.id}:body"
+KEY = ui.summary_key(session.id)
 
 st.title("Summary")
 st.caption(

@@ -377,11 +377,17 @@ MEMO = "ui:memo"
 
 
 def memo(key: str) -> dict:
-    """What a page remembers beside widget `key` (the text it loaded, its version, a
-    clash to show...), all under ONE session-state entry. Streamlit 1.67 copies every
-    session-state entry each time it draws a text box or select box, so one entry per
-    such fact made a page cost (entries × boxes), growing with every page visited."""
+    """What this browser session remembers under `key` between reruns (beside a widget:
+    the text it loaded, its version, a clash to show...), all under ONE session-state
+    entry. Streamlit 1.67 copies every session-state entry each time it draws a text box
+    or select box, so one entry per such fact made a page cost (entries × boxes),
+    growing with every page visited."""
     return st.session_state.setdefault(MEMO, {}).setdefault(key, {})
+
+
+def summary_key(session_id: int) -> str:
+    """The Summary page's text box; Closing leaves it a notice (where the draft came from)."""
+    return f"summary:{session_id}:body"
 
 
 def unsaved_after_restart(key: str, stored: object) -> bool:
