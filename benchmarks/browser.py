@@ -38,14 +38,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
+
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORT  # noqa: E402  the harness's browser settings
+from tests.e2e.helpers import Runs  # noqa: E402  counts the runs a page asked for
 
 TIMEOUT_MS = 60_000
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 BASELINE_APP = '''import streamlit as st
 
 
 def notes():
+    st.title("Notes")
     st.text_area("Notes", key="notes")
     if st.button("Next"):
         st.switch_page(history)
@@ -159,47 +162,20 @@ def _rss_kib(pid: int) -> int:
 
 # --- the browser side --------------------------------------------------------------------
 
+# Ready, checked in the page on every animation frame: the script is not running, no
+# status widget, no element still waiting for its lazily loaded code (a skeleton), and the
+# page has the heading the step should lead to. Playwright's expect() re-checks only after 100,
+# 250, 500 and 1,000 ms, which added up to 0.4 s to whichever app missed the first check.
+READY = """text => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return app !== null && app.getAttribute('data-test-script-state') === 'notRunning'
+        && !document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSkeleton"]')
+        && [...app.querySelectorAll('h1')].some(h => h.innerText.includes(text));
+}"""
 
-def wait_idle(page) -> None:
-    from playwright.sync_api import expect
 
-    expect(page.locator(IDLE)).to_have_count(1, timeout=TIMEOUT_MS)
-    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=TIMEOUT_MS)
-
-
-class Runs:
-    """When the page heard that a whole-app script run finished, read off the websocket.
-
-    The DOM can't tell: the session pages' timer fragment runs every 2 s and flips the
-    same "running" state, and a quick rerun may never show as running at all. The
-    server's ``script_finished`` message says which kind of run ended."""
-
-    def __init__(self, page):
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-        self.message, self.full_run = ForwardMsg, ForwardMsg.FINISHED_SUCCESSFULLY
-        self.finished: list[float] = []
-        page.on("websocket", lambda socket: socket.on("framereceived", self._frame))
-
-    def _frame(self, payload) -> None:
-        if not isinstance(payload, (bytes, bytearray)):
-            return
-        message = self.message()
-        try:
-            message.ParseFromString(bytes(payload))
-        except Exception:  # noqa: BLE001 - not a ForwardMsg: not ours to judge
-            return
-        if message.WhichOneof("type") == "script_finished" and message.script_finished == self.full_run:
-            self.finished.append(time.perf_counter())
-
-    def wait_after(self, page, started: float, timeout: float = TIMEOUT_MS / 1000) -> None:
-        """Until a whole-app run finished after ``started``, then the page is idle."""
-        deadline = time.perf_counter() + timeout
-        while not self.finished or self.finished[-1] <= started:
-            if time.perf_counter() > deadline:
-                raise TimeoutError("no script run finished")
-            page.wait_for_timeout(5)  # lets playwright deliver the websocket frames
-        wait_idle(page)
+def wait_ready(page, heading: str) -> None:
+    page.wait_for_function(READY, arg=heading, polling="raf", timeout=TIMEOUT_MS)
 
 
 def new_context(browser, url: str, token: str | None):
@@ -210,16 +186,10 @@ def new_context(browser, url: str, token: str | None):
     return context
 
 
-def open_and_wait(page, url: str, text: str, *, button: bool = False) -> None:
-    """Open ``url`` and wait until ``text`` (or a button named so) shows and the page is idle."""
-    from playwright.sync_api import expect
-
+def open_and_wait(page, url: str, heading: str) -> None:
+    """Open ``url`` and wait until it shows ``heading`` and is idle."""
     page.goto(url)
-    if button:
-        expect(page.get_by_role("button", name=text)).to_be_visible(timeout=TIMEOUT_MS)
-    else:
-        expect(page.locator('[data-testid="stApp"]')).to_contain_text(text, timeout=TIMEOUT_MS)
-    wait_idle(page)
+    wait_ready(page, heading)
 
 
 class Target:
@@ -227,10 +197,10 @@ class Target:
 
     def __init__(self, name: str, script: Path, cwd: Path, db: Path | None, token: str | None,
                  landing: str, session_path: str, note_box: str, next_button: str, next_text: str,
-                 session_text: str):
+                 session_title: str):
         self.name, self.script, self.cwd, self.db, self.token = name, script, cwd, db, token
         self.landing, self.session_path, self.note_box = landing, session_path, note_box
-        self.next_button, self.next_text, self.session_text = next_button, next_text, session_text
+        self.next_button, self.next_text, self.session_title = next_button, next_text, session_title
 
     def server(self, workdir: Path) -> Server:
         return Server(self.script, self.cwd, self.db, workdir / f"{self.name}.log")
@@ -258,33 +228,30 @@ def cold_start(browser, target: Target, workdir: Path, keep: bool = False) -> tu
 
 
 def actions(browser, target: Target, server: Server, runs: int, say, warmup: int = 1) -> dict[str, list[float]]:
-    """Click-to-idle seconds of the three actions, ``runs`` times each."""
-    from playwright.sync_api import expect
-
+    """Click-to-idle seconds of the three actions, ``runs`` times each: from the action
+    until the run it caused has finished (the websocket says so) and the page is ready."""
     times: dict[str, list[float]] = {"save a note (type + blur)": [], "next phase (click)": [],
                                      "open history (click)": []}
     context = new_context(browser, server.url, target.token)
     page = context.new_page()
     runs_seen = Runs(page)
+
+    def timed(action, heading: str) -> float:
+        before, started = runs_seen.started, time.perf_counter()
+        action()
+        runs_seen.wait_past(before, TIMEOUT_MS)
+        wait_ready(page, heading)
+        return time.perf_counter() - started
+
     try:
         for run in range(runs + warmup):  # warm-up rounds are not counted
-            open_and_wait(page, server.url + target.session_path, target.next_button, button=True)
+            open_and_wait(page, server.url + target.session_path, target.session_title)
             box = page.locator(target.note_box).first
-            started = time.perf_counter()
-            box.fill(f"Run {run}: shipped the billing tests and paired with Priya on the auth flow.")
-            box.press("Tab")
-            runs_seen.wait_after(page, started)
-            note = time.perf_counter() - started
-            started = time.perf_counter()
-            page.get_by_role("button", name=target.next_button).click()
-            expect(page.get_by_role("heading", name=target.next_text)).to_be_visible(timeout=TIMEOUT_MS)
-            runs_seen.wait_after(page, started)
-            step = time.perf_counter() - started
-            started = time.perf_counter()
-            page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="History").click()
-            expect(page.get_by_role("heading", name="History")).to_be_visible(timeout=TIMEOUT_MS)
-            runs_seen.wait_after(page, started)
-            history = time.perf_counter() - started
+            note = timed(lambda: (box.fill(f"Run {run}: shipped the billing tests and paired with Priya on the auth flow."),
+                                  box.press("Tab")), target.session_title)
+            step = timed(page.get_by_role("button", name=target.next_button).click, target.next_text)
+            history = timed(page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="History").click,
+                            "History")
             if run >= warmup:
                 for key, value in zip(times, (note, step, history)):
                     times[key].append(value)
@@ -296,8 +263,6 @@ def actions(browser, target: Target, server: Server, runs: int, say, warmup: int
 
 def memory(browser, target: Target, server: Server, contexts: int, reruns: int, say, idle_seconds: float = 10) -> dict:
     """RSS idle, with ``contexts`` sessions on the session page, and across ``reruns``."""
-    from playwright.sync_api import expect
-
     result = {"idle": server.rss_mib()}
     opened = []
     try:
@@ -307,8 +272,8 @@ def memory(browser, target: Target, server: Server, contexts: int, reruns: int, 
             opened.append(context)
             page = context.new_page()
             try:
-                open_and_wait(page, server.url + target.session_path, target.session_text)
-            except AssertionError:
+                open_and_wait(page, server.url + target.session_path, target.session_title)
+            except PlaywrightTimeout:
                 slow += 1  # still open (its session exists on the server), just not idle in time
         result["slow_to_open"] = slow
         result["sessions"] = contexts
@@ -322,22 +287,22 @@ def memory(browser, target: Target, server: Server, contexts: int, reruns: int, 
             f"{result['idle_cpu']:.0%} of a core while idle")
         page = opened[0].pages[0]
         runs_seen = Runs(page)  # frames from now on: the socket is already open, so reload once
-        open_and_wait(page, server.url + target.session_path, target.session_text)
+        open_and_wait(page, server.url + target.session_path, target.session_title)
         samples = []
         for rerun in range(reruns):
-            started = time.perf_counter()
+            before = runs_seen.started
             for attempt in range(3):  # a key press landing mid-run can be dropped: press again
                 page.evaluate("document.activeElement && document.activeElement.blur()")  # R reruns unless typing
                 page.keyboard.press("r")
                 try:
-                    runs_seen.wait_after(page, started, timeout=10 if attempt < 2 else TIMEOUT_MS / 1000)
+                    runs_seen.wait_past(before, timeout=10_000 if attempt < 2 else TIMEOUT_MS)
                     break
-                except TimeoutError:
+                except AssertionError:
                     if attempt == 2:
                         raise
             if rerun == 0 or (rerun + 1) % max(1, reruns // 10) == 0:
                 samples.append(server.rss_mib())
-        expect(page.locator('[data-testid="stApp"]')).to_contain_text(target.next_button)
+        wait_ready(page, target.session_title)
         result["reruns"], result["rerun_rss"] = reruns, samples
     finally:
         for context in opened:
@@ -385,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
         (workdir / "baseline.py").write_text(BASELINE_APP)
         app = Target("app", ROOT / "app.py", ROOT, db, token, "Your pairings", f"/reflection?session={latest.id}",
                      '[class*="st-key-note-"][class*="reflection-successes-shared"] textarea', "Development →",
-                     "Development", "My private notes")
+                     "Development", "Reflection")
         # Started the same way: same flags, same working directory, so same .streamlit/config.toml.
         empty = Target("empty", workdir / "baseline.py", ROOT, None, None, "Notes", "/", "textarea", "Next",
                        "History", "Notes")

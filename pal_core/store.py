@@ -22,7 +22,7 @@ import secrets
 import sqlite3
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -856,6 +856,15 @@ class Store:
         if row is None:
             raise NotFound("That session")
         return tuple(row)
+
+    def tracked(self, actor: int, session_id: int, write: Callable[[], object]) -> tuple[tuple, object, tuple]:
+        """``(token before, write(), token after)``, all in one transaction: a page that
+        had drawn everything up to ``before`` is up to date at ``after`` once it shows
+        what ``write`` changed, and no one else's save can fall between the two."""
+        with self._tx():
+            before = self.change_token(actor, session_id)
+            result = write()
+            return before, result, self.change_token(actor, session_id)
 
     def previous_session(self, actor: int, session: Session) -> Session | None:
         row = self._one(

@@ -260,6 +260,7 @@ ACCESS_MATRIX = {
     "sessions": ("raises", lambda s, actor, w: s.sessions(actor, w.pairing)),
     "count_sessions": ("raises", lambda s, actor, w: s.count_sessions(actor, w.pairing)),
     "change_token": ("raises", lambda s, actor, w: s.change_token(actor, w.session)),
+    "tracked": ("raises", lambda s, actor, w: s.tracked(actor, w.session, lambda: None)),
     "mark_sample": ("raises", lambda s, actor, w: s.mark_sample(actor, w.pairing)),
     "remove_sample": ("raises", lambda s, actor, w: s.remove_sample(actor, w.pairing)),
     "previous_session": ("empty", lambda s, actor, w: s.previous_session(actor, w.session2_obj)),
@@ -991,6 +992,29 @@ def test_change_token_follows_what_the_actor_sees(store, ab):
     assert store.change_token(b, s) != before_b
     store.save_note(b, s, Phase.OPENING, "opening:checkin", "Shared hello", expected_version=None)
     assert store.change_token(a, s) != before_a
+
+
+def test_tracked_gives_the_tokens_around_one_write_and_undoes_a_failed_one(store, ab):
+    a, s = ab.a.id, ab.s1.id
+    shown = store.change_token(a, s)
+
+    def save() -> object:
+        return store.save_note(a, s, Phase.REFLECTION, "reflection:successes", "Shipped it", expected_version=None)
+
+    before, note, after = store.tracked(a, s, save)
+    assert before == shown and note.body == "Shipped it"
+    assert after == store.change_token(a, s) != before
+
+    def save_then_fail() -> None:
+        store.save_note(a, s, Phase.REFLECTION, "reflection:challenges", "Half written", expected_version=None)
+        raise StaleWrite("theirs", 2, "Bo")
+
+    with pytest.raises(StaleWrite):
+        store.tracked(a, s, save_then_fail)
+    assert store.change_token(a, s) == after  # nothing of the failed write was kept
+    outsider = person(store, "Cy")
+    with pytest.raises(NotFound):  # the token is read as the actor, so no one else's session
+        store.tracked(outsider.id, s, save)
 
 
 def test_change_token_does_not_reveal_unshared_preparation(store, ab):

@@ -24,7 +24,7 @@ with right:
     ui.note_field(person, session, notes, Phase.DEVELOPMENT, "development:stuck", "Where the mentee feels stuck")
 ui.note_field(
     person, session, notes, Phase.DEVELOPMENT, "development:resources", "Resources and strategies",
-    placeholder="Books, talks, people to ask, approaches to try — links welcome (https://…)",
+    placeholder="Books, talks, people to ask, approaches to try — links welcome (https://…)", page_shows_it=True,
 )
 resources = notes.get((Phase.DEVELOPMENT.value, "development:resources", "shared"))
 if resources and (links := safe_links(resources.body)):

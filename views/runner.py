@@ -63,7 +63,7 @@ def header(person: Person, pairing: Pairing, session: Session, phase: Phase) -> 
     if session.status == SessionStatus.COMPLETED:
         st.info("This session is completed. Its summary is on the **Summary** page.")
     # What this run shows; the timer fragment reruns the page when it changes.
-    st.session_state["runner:token"] = ui.store().change_token(person.id, session.id)
+    st.session_state[ui.CHANGES_SHOWN] = ui.store().change_token(person.id, session.id)
     _timer(person, pairing, session.id, phase)
     _phase_nav(person, session, phase)
 
@@ -75,7 +75,7 @@ def _timer(person: Person, pairing: Pairing, session_id: int, phase: Phase) -> N
         st.rerun(scope="app")
     store = ui.store()
     session = store.session(person.id, session_id)
-    if st.session_state.get("runner:token") != store.change_token(person.id, session_id):
+    if st.session_state.get(ui.CHANGES_SHOWN) != store.change_token(person.id, session_id):
         st.rerun(scope="app")
     clocks = pacing.pacing(session, pairing.session_minutes, ui.now())
     # The five clocks and the total as one Markdown table (name, time / budget, a bar):

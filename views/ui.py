@@ -125,6 +125,7 @@ def lazy_expander(label: str, key: str, *, expanded: bool = False):
 def what_will_be_sent(key: str, feature: str, *args, **kwargs) -> None:
     """Before anything goes to the AI, the exact text can be read (private notes never are)."""
     if assistant().enabled:
+        memo(PREVIEWS)[key] = True
         box = lazy_expander("What will be sent to the AI", key)
         if box.open:
             with box:
@@ -437,29 +438,40 @@ def _note_key(session_id: int, phase: Phase, slot: str, visibility: Visibility) 
     return f"note:{session_id}:{phase.value}:{slot}:{visibility.value}"
 
 
+# The store's change token for the session as this tab last drew it (views/runner.py's
+# timer reruns the page when the token moves on); a note box that saves advances it past
+# its own save, so the page needn't rerun to show what the box already shows.
+CHANGES_SHOWN = "ui:changes_shown"
+PREVIEWS = "ui:previews"  # memo: keys of the "What will be sent to the AI" sections drawn
+
+
 @signed_in_only
 def _save_note(person_id: int, session_id: int, phase: Phase, slot: str, visibility: Visibility, question: str) -> None:
     key = _note_key(session_id, phase, slot, visibility)
     mine, marks = st.session_state[key], memo(key)
+    marks["saved"] = True
     expected = marks.get("v")
     seen = marks.get("seen", expected)
     if seen != expected and marks.get("loaded", "") in mine:
         expected = seen  # the other person's newer text is all still in mine: nothing is lost
     try:
-        note = store().save_note(
+        before, note, after = store().tracked(person_id, session_id, lambda: store().save_note(
             person_id, session_id, phase, slot, mine, visibility=visibility,
             question_text=question, expected_version=expected,
-        )
+        ))
     except StaleWrite as conflict:
         st.session_state[key] = marks["loaded"] = conflict.current
         marks["v"] = conflict.version
+        marks["stored"] = (conflict.current, conflict.version)
         marks.pop("seen", None)
         marks["conflict"] = (mine, str(conflict))
         return
     except (StoreError, ValueError) as error:
         marks["error"] = _message(error)
         return
-    marks.update(v=note.version, loaded=note.body)
+    if st.session_state.get(CHANGES_SHOWN) == before:
+        st.session_state[CHANGES_SHOWN] = after
+    marks.update(v=note.version, loaded=note.body, stored=(note.body, note.version))
     for stale in ("seen", "error", "conflict"):  # a clash merged by hand is settled too
         marks.pop(stale, None)
 
@@ -483,13 +495,28 @@ def note_field(
     height: int = 100,
     placeholder: str = "",
     question_text: str | None = None,
+    page_shows_it: bool = False,
 ) -> None:
     """A text area saved when it is left. A newer version saved by the other person
-    replaces the text if this person has not changed it; a clash is shown, not lost."""
+    replaces the text if this person has not changed it; a clash is shown, not lost.
+    Saving reruns only the box (a fragment), not the page; `page_shows_it` says the page
+    shows something made of this text too (links under it), so a save reruns the page."""
     key = _note_key(session.id, phase, slot, visibility)
     stored = notes.get((phase.value, slot, visibility.value))
-    stored_body, stored_version = (stored.body, stored.version) if stored else ("", None)
+    # What the store holds, where the box reads it: a save reruns only the box, with the
+    # arguments of the page's last run, and puts the version it saved here instead.
+    memo(key)["stored"] = (stored.body, stored.version) if stored else ("", None)
+    if visibility == Visibility.PRIVATE:
+        label = f"🔒 {label} (private — only you see this)"
+    _note_box((person.id, session.id, phase, slot, visibility, question_text or label), label, height, placeholder,
+              page_shows_it)
+
+
+@st.fragment
+def _note_box(save_args: tuple, label: str, height: int, placeholder: str, page_shows_it: bool) -> None:
+    key = _note_key(*save_args[1:5])
     marks = memo(key)
+    stored_body, stored_version = marks["stored"]
     loaded = marks.get("loaded")
     if key not in st.session_state or loaded is None:
         if key in st.session_state and st.session_state[key] != stored_body:
@@ -506,15 +533,20 @@ def note_field(
         # clash rather than replace theirs unseen (see _save_note).
         st.session_state[key] = stored_body
         marks.update(loaded=stored_body, seen=stored_version)
-    if visibility == Visibility.PRIVATE:
-        label = f"🔒 {label} (private — only you see this)"
-    save_args = (person.id, session.id, phase, slot, visibility, question_text or label)
     st.text_area(
         label, key=key, height=height, placeholder=placeholder, max_chars=20_000,
         on_change=_save_note, args=save_args,
     )
     save_problems(key, functools.partial(_keep_mine, key, save_args),
                   "Or copy from your text into the box to merge both; it saves when you leave the box.")
+    if marks.pop("saved", False) and (page_shows_it or _preview_open()):
+        st.rerun(scope="app")  # what else the page shows of this text must show the saved text
+
+
+def _preview_open() -> bool:
+    """Whether a "What will be sent to the AI" section is open: it shows notes' text, and
+    must show exactly what a click would send."""
+    return any(st.session_state.get(key) for key in memo(PREVIEWS))
 
 
 def save_problems(key: str, keep_mine: Callable[[str], None], merge_hint: str) -> None:

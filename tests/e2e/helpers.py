@@ -52,14 +52,19 @@ def visit(page: Page, url: str) -> None:
 
 
 class Runs:
-    """Counts one page's full script runs from the websocket: `started` goes up when a
-    run of the whole app begins (fragment runs don't count), `finished` holds the number
-    of the last such run that ended successfully. The DOM can't tell: the timer fragment
-    flips the same "running" state every 2 s."""
+    """Counts the runs one page asked for, from the websocket: `started` goes up when a
+    run begins that a person's action caused (the whole app, or a fragment such as a note
+    box saving itself), `finished` holds the number of the last such run that ended
+    successfully. The timer's runs every 2 s (a fragment the server told the page to rerun
+    on its own, `auto_rerun`) don't count. The DOM can't tell: the timer flips the same
+    "running" state."""
 
     def __init__(self, page: Page):
         self.started = self.finished = self._current = 0
+        self.full = 0  # how many of the started runs were of the whole app
+        self.ticks = 0  # timer runs finished
         self.ws = None
+        self._timed: set[str] = set()  # fragment ids that rerun on a timer
         page.on("websocket", self._attach)
 
     def _attach(self, ws) -> None:
@@ -71,28 +76,44 @@ class Runs:
             return
         msg = ForwardMsg.FromString(payload)
         kind = msg.WhichOneof("type")
-        if kind == "new_session":
-            if msg.metadata.run.fragment_ids:
-                self._current = 0
+        if kind == "auto_rerun":
+            self._timed.add(msg.auto_rerun.fragment_id)
+        elif kind == "new_session":
+            fragments = set(msg.metadata.run.fragment_ids)
+            if fragments and fragments <= self._timed:
+                self._current = -1
             else:
                 self.started += 1
+                self.full += not fragments
                 self._current = self.started
-        elif kind == "script_finished" and msg.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY and self._current:
-            self.finished = self._current
+        elif kind == "script_finished" and msg.script_finished in (
+                ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY):
+            if self._current > 0:
+                self.finished = self._current
+            elif self._current < 0:
+                self.ticks += 1
 
-    def wait_past(self, before: int, timeout: int = TIMEOUT_MS) -> None:
-        """Until a full run that started after `before` runs had started has finished.
-        Each frame is awaited (no sleeping); the deadline bounds the whole wait, since
-        the timer fragment sends frames every 2 s whether or not a full run comes."""
+    def _until(self, done, what: str, timeout: int) -> None:
+        """Each frame is awaited (no sleeping); the deadline bounds the whole wait."""
         deadline = time.monotonic() + timeout / 1000
-        while self.finished <= before:
+        while not done():
             assert self.ws is not None, "the page has no websocket"
             left_ms = (deadline - time.monotonic()) * 1000
-            assert left_ms > 0, f"no full script run within {timeout} ms"
+            assert left_ms > 0, f"no {what} within {timeout} ms"
             try:  # in slices: after a reconnect the socket to listen on is a new one
                 self.ws.wait_for_event("framereceived", timeout=min(left_ms, 1_000))
             except PlaywrightTimeout:
                 pass
+
+    def wait_past(self, before: int, timeout: int = TIMEOUT_MS) -> None:
+        """Until a run that started after `before` runs had started has finished (the
+        timer fragment sends frames every 2 s whether or not such a run comes)."""
+        self._until(lambda: self.finished > before, "script run", timeout)
+
+    def wait_ticks(self, count: int, timeout: int = TIMEOUT_MS) -> None:
+        """Until the timer has run `count` more times: what the page does meanwhile."""
+        target = self.ticks + count
+        self._until(lambda: self.ticks >= target, f"{count} timer runs", timeout)
 
 
 def expect_text(page: Page, text: str, timeout: int = TIMEOUT_MS) -> None:

@@ -60,6 +60,7 @@ PREP = [*POINTS, HELP, RATING_WHY, PLUS_ONE, DRAFT_GOAL]
 MENTEE_PRIVATE = "Nervous that Sam will read this as complaining"
 PAL_PREP = "Ask how the team change is landing, gently"
 PAL_RESOURCES = "Bring the review checklist doc from the platform wiki"
+RESOURCES = "Ask Sam about the review rota; the notes are on https://wiki.example.com/reviews"
 PAL_PRIVATE = {
     "reflection": "She sounds tired lately, check workload first",
     "development": "Do not mention the promotion round yet",
@@ -394,9 +395,14 @@ def test_pal_runs_the_session_on_a_shared_screen(server, new_context, browser_er
     expect(pal.page.get_by_role("button", name="Pause")).to_be_visible()
     wait_idle(pal.page)
     pal.expect_text(RATING_WHY)
+    full_runs = pal.runs.full
     for (phase, slot), text in SHARED.items():
         if phase == "reflection":
             pal.write(note_key(sid, phase, slot), text)
+    # A note saves with a run of its own box, not of the page, and the timer doesn't
+    # rerun the page for it afterwards: this tab has drawn its own save.
+    pal.runs.wait_ticks(2)
+    assert pal.runs.full == full_runs, "saving a note reran the whole page"
     assert_shared_screen(pal, "Reflection with notes")
     shoot(pal, "reflection")
 
@@ -405,6 +411,9 @@ def test_pal_runs_the_session_on_a_shared_screen(server, new_context, browser_er
     pal.expect_text(HELP)
     assert_shared_screen(pal, "Development")
     pal.write(note_key(sid, "development", "development:skills"), SHARED[("development", "development:skills")])
+    # The links under "Resources and strategies" are made of its text: its save reruns the page.
+    pal.write(note_key(sid, "development", "development:resources"), RESOURCES)
+    expect(pal.page.get_by_role("link", name="wiki.example.com/reviews")).to_have_attribute("href", "https://wiki.example.com/reviews")
 
     # 5. The server dies mid-session (SIGKILL) and comes back on the same DB file.
     committed = note_bodies(server.db_path, sid)
