@@ -67,6 +67,30 @@ def files_holding(paths: list[Path], needle: bytes) -> list[str]:
     return [str(p) for p in paths if p.is_file() and needle in p.read_bytes()]
 
 
+def test_an_open_ai_preview_shows_the_answer_just_typed(world, llm, ai_server, new_context, browser_errors):
+    """A note box saves with a run of its own; while "What will be sent to the AI" is
+    open beside it, the save reruns the page so that the preview is what a click sends."""
+    ava = signed_in(new_context, ai_server, world.db_path, world.ava, "Ava")
+    visit(ava, f"{ai_server.url}/reflection?session={world.live}")
+    preview = ava.locator('[data-testid="stExpander"]').filter(
+        has=ava.locator("summary", has_text="What will be sent to the AI")).first
+    preview.locator("summary").click()
+    expect(preview.locator('[data-testid="stCode"]')).to_be_visible(timeout=SLOW_MS)
+    answer = "Shipped the export; the review queue is down to three"
+    box = ava.locator(f'[class*="st-key-note-{world.live}-reflection-"]:not([class*="-reflection-reflection-"]) textarea').first
+    box.fill(answer)
+    box.press("Tab")
+    expect(preview.locator('[data-testid="stCode"]')).to_contain_text(answer, timeout=SLOW_MS)
+
+    llm.default = ok({"follow_ups": ["What got the queue down?", "What would you try next?"]})
+    sent = llm.request_count
+    ava.get_by_role("button", name="Follow-up questions").first.click()
+    expect_text(ava, "What got the queue down?", SLOW_MS)
+    assert answer in llm.raw_bodies[sent].decode()
+    assert_no_exception(ava, ai_server)
+    assert browser_errors == []
+
+
 def test_the_key_is_used_and_stored_nowhere(world, llm, ai_server, new_context, browser_errors):
     shown: list[str] = []
     ava = signed_in(new_context, ai_server, world.db_path, world.ava, "Ava")
