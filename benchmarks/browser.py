@@ -170,7 +170,7 @@ READY = """text => {
     const app = document.querySelector('[data-testid="stApp"]');
     return app !== null && app.getAttribute('data-test-script-state') === 'notRunning'
         && !document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSkeleton"]')
-        && [...app.querySelectorAll('h1')].some(h => h.innerText.includes(text));
+        && [...app.querySelectorAll('h1')].some(h => h.textContent.includes(text));
 }"""
 
 

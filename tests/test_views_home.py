@@ -189,3 +189,41 @@ def test_joining_with_a_wrong_or_own_code_is_refused(new_app):
     ada.run()
     assert any("your own invite code" in e for e in errors(ada)), errors(ada)
     assert not ada.exception
+
+
+def test_sessions_page_by_ten_with_newer_and_older(new_app, db_path):
+    from pal_core.models import NewSession
+    from pal_core.store import Store
+
+    ada = sign_up(new_app(), "Ada Lovelace", "ada@example.com")
+    bo = sign_up(new_app(), "Bo Pal", "bo@example.com")
+    pair(ada, bo)
+    store = Store(db_path)
+    try:
+        me = store.credentials("ada@example.com")[0]
+        pairing = store.pairings(me.id)[0]
+        start = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(days=1)
+        for week in range(23):
+            store.schedule_session(me.id, pairing.id, NewSession(scheduled_at=start + dt.timedelta(weeks=week)))
+    finally:
+        store.close()
+    ada.run()
+    # The schedule form is closed once there are sessions (it opens on a click).
+    assert "home:day" not in [d.key for d in ada.date_input]
+
+    def shown() -> tuple[str, int, dict[str, bool]]:
+        heading = next(t for t in texts(ada.markdown) if t.startswith("**Sessions**"))
+        rows = [b for b in ada.button if b.key and b.key.startswith("home:open:")]
+        return heading, len(rows), {b.label: b.disabled for b in ada.button if b.key in ("home:newer", "home:older")}
+
+    assert shown() == ("**Sessions** (1–10 of 23, newest first)", 10, {"← Newer": True, "Older →": False})
+    button(ada, "Older →").click()
+    ada.run()
+    assert shown() == ("**Sessions** (11–20 of 23, newest first)", 10, {"← Newer": False, "Older →": False})
+    button(ada, "Older →").click()
+    ada.run()
+    assert shown() == ("**Sessions** (21–23 of 23, newest first)", 3, {"← Newer": False, "Older →": True})
+    button(ada, "← Newer").click()
+    ada.run()
+    assert shown()[0] == "**Sessions** (11–20 of 23, newest first)"
+    assert not ada.exception

@@ -5,7 +5,6 @@ import datetime as dt
 import streamlit as st
 
 from pal_core.models import NewSession, Role, SessionStatus
-from pal_core.sample import load_sample
 from views import ui
 
 person = ui.me()
@@ -55,12 +54,18 @@ if pair_box.open:
     with pair_box:
         _pair_with_someone()
 
+def _load_sample() -> None:
+    from pal_core.sample import load_sample  # on first use: most visits of this page have no button for it
+
+    load_sample(store, person)
+
+
 pairing = ui.choose_pairing(person)
 if pairing is None:
     st.info("You are not paired with anyone yet. Create an invite code above, or enter one you received.")
     st.write("Just looking around? Load a sample pairing with a few past sessions; you can remove it again.")
     st.button("Load sample pairing", key="home:sample", icon=":material/science:",
-              on_click=ui.attempt, args=(lambda: load_sample(store, person), "Sample pairing loaded."))
+              on_click=ui.attempt, args=(_load_sample, "Sample pairing loaded."))
     st.stop()
 
 other = pairing.other_name(person.id)
@@ -82,23 +87,41 @@ def _schedule(pairing_id: int) -> None:
     )
 
 
-with st.form("home:schedule", border=True):
-    st.write("**Schedule a session**")
-    left, right = st.columns(2)
-    next_week = (ui.now().astimezone(ui.local_tz()) + dt.timedelta(days=7)).date()
-    left.date_input("Date", value=next_week, key="home:day", format="YYYY-MM-DD")
-    right.time_input("Time", value=dt.time(10, 0), key="home:time", step=dt.timedelta(minutes=15))
-    st.form_submit_button("Schedule", type="primary", on_click=_schedule, args=(pairing.id,))
-
-PAGE_SIZE = 10
 total = store.count_sessions(person.id, pairing.id)
+# Open while there is no session yet; later sessions are usually set on Closing. Closed,
+# its date and time boxes are not drawn, and the browser of a first visit need not load
+# their code before the page is ready.
+schedule_box = ui.lazy_expander("Schedule a session", "home:schedule_box", expanded=total == 0)
+if schedule_box.open:
+    with schedule_box, st.form("home:schedule", border=False):
+        left, right = st.columns(2)
+        next_week = (ui.now().astimezone(ui.local_tz()) + dt.timedelta(days=7)).date()
+        left.date_input("Date", value=next_week, key="home:day", format="YYYY-MM-DD")
+        right.time_input("Time", value=dt.time(10, 0), key="home:time", step=dt.timedelta(minutes=15))
+        st.form_submit_button("Schedule", type="primary", on_click=_schedule, args=(pairing.id,))
+
 if total == 0:
     st.info(f"No sessions yet. Schedule your first one with {other} above.")
     st.stop()
 
+PAGE_SIZE = 10
 pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
-page = st.number_input("Page", 1, pages, 1, key="home:page") if pages > 1 else 1
-st.write(f"**Sessions** ({total})")
+paging = ui.memo(f"home:page:{pairing.id}")
+page = paging["page"] = min(max(paging.get("page", 1), 1), pages)
+
+
+def _turn(step: int) -> None:
+    paging["page"] = page + step
+
+
+with st.container(horizontal=True, vertical_alignment="center"):
+    if pages == 1:
+        st.markdown(f"**Sessions** ({total})")
+    else:  # buttons, not a number box: a page of sessions is one click away, and buttons cost the browser less
+        first_shown, last_shown = (page - 1) * PAGE_SIZE + 1, min(page * PAGE_SIZE, total)
+        st.markdown(f"**Sessions** ({first_shown}–{last_shown} of {total}, newest first)", width="stretch")
+        st.button("← Newer", key="home:newer", disabled=page == 1, on_click=_turn, args=(-1,))
+        st.button("Older →", key="home:older", disabled=page == pages, on_click=_turn, args=(1,))
 
 
 def _open(session_id: int, target: str) -> None:

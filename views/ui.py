@@ -12,15 +12,18 @@ import os
 import time
 import zoneinfo
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from pal_core import auth
-from pal_core.assist import Assistant
 from pal_core.config import ENV_NAMES, LLMSettings, Settings, _secrets_files, load_settings
 from pal_core.models import Pairing, Person, Phase, Session, Visibility
 from pal_core.store import DatabaseUnreadable, NotFound, StaleWrite, Store, StoreError
 from pal_core.questions import QuestionBank, load_bank
+
+if TYPE_CHECKING:
+    from pal_core.assist import Assistant
 
 TOKEN_COOKIE = "pal_token"
 SHARE_MODE = "ui:share_mode"
@@ -91,6 +94,8 @@ def bank() -> QuestionBank:
 
 @st.cache_resource(show_spinner=False)
 def _assistant(base_url: str | None, model: str | None, api_key: str | None, budget_s: float, db_path: str) -> Assistant:
+    from pal_core.assist import Assistant  # on first use: the landing page has none (~20 ms of a cold start)
+
     return Assistant(LLMSettings(base_url, model, api_key, budget_s), _open_store(db_path))
 
 
