@@ -126,7 +126,7 @@ with st.container(horizontal=True, vertical_alignment="center"):
 
 def _open(session_id: int, target: str) -> None:
     st.session_state["ctx:session_id"] = session_id
-    st.session_state["home:go"] = target
+    st.switch_page(target, query_params={"session": str(session_id)})  # from the callback: no run of this page first
 
 
 for session in store.sessions(person.id, pairing.id, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE):
@@ -141,6 +141,3 @@ for session in store.sessions(person.id, pairing.id, limit=PAGE_SIZE, offset=(pa
         else:
             target, label = "views/reflection.py", "Open"
         st.button(label, key=f"home:open:{session.id}", on_click=_open, args=(session.id, target))
-
-if target := st.session_state.pop("home:go", None):
-    st.switch_page(target, query_params={"session": str(st.session_state["ctx:session_id"])})

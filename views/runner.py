@@ -36,7 +36,9 @@ def _set_timer(person_id: int, session: Session, change) -> None:
 def _go(person_id: int, session_id: int, phase: Phase) -> None:
     session = ui.store().session(person_id, session_id)
     _set_timer(person_id, session, lambda s, now: pacing.switch(s, phase, now))
-    st.session_state["runner:go"] = PHASE_PAGES[phase]
+    # From the callback (Streamlit 1.67 runs the new page next): a page switch in the
+    # script body cost a run of this page up to that line first.
+    st.switch_page(PHASE_PAGES[phase], query_params=ui.session_params(session_id))
 
 
 def _toggle_share_mode() -> None:
@@ -45,8 +47,6 @@ def _toggle_share_mode() -> None:
 
 def header(person: Person, pairing: Pairing, session: Session, phase: Phase) -> None:
     """Title, share-mode toggle, the pacing timer, and Previous/Next."""
-    if target := st.session_state.pop("runner:go", None):
-        st.switch_page(target, query_params=ui.session_params(session.id))
     # Rows are flex containers, not st.columns: one block instead of one per column,
     # and these are drawn on every rerun of every session page.
     with st.container(horizontal=True, vertical_alignment="center"):
